@@ -1,0 +1,1 @@
+"""Tooling for the privacy-safe analytics warehouse (the dbt project lives beside this package)."""
