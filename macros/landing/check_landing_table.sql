@@ -1,0 +1,121 @@
+{#
+    Every row of one landing table with its verdict: `rejection_reason` (null = accepted) and
+    `rejected_column`. The rules come from the contract as declared in the source's column meta
+    (see models/staging/_staging__sources.yml), so a new rule is a line of YAML, not SQL.
+
+    The first failing rule names the reason. References are checked against the *accepted* rows
+    of the referenced table, so a row pointing at a rejected parent is rejected too (its parent is
+    not in the warehouse); the model must declare those parents with `-- depends_on:` comments.
+#}
+{% macro check_landing_table(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        select * from {{ relation }}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set columns = node.columns.values() | list -%}
+    {%- set column_names = columns | map(attribute='name') | list -%}
+    {%- set primary_key = node.meta.primary_key -%}
+    {%- set checks = [] -%}
+    {%- set joins = [] -%}
+
+    {#- 1. Identity: a missing id, an exact copy, two different rows under one id. -#}
+    {%- for key in primary_key -%}
+        {%- do checks.append({'when': key ~ ' is null', 'reason': 'missing_required_value', 'column': key}) -%}
+    {%- endfor -%}
+    {%- do checks.append({'when': 'copy_number > 1', 'reason': 'duplicate_row', 'column': primary_key | join(',')}) -%}
+    {%- do checks.append({'when': 'rows_with_id > identical_rows', 'reason': 'conflicting_duplicate_id', 'column': primary_key | join(',')}) -%}
+
+    {#- 2. Row-local rules from the column meta, in the contract's column order. -#}
+    {%- for column in columns -%}
+        {%- set meta = column.meta -%}
+        {%- set name = column.name -%}
+        {%- if meta.get('required') -%}
+            {%- set blank = " or trim(" ~ name ~ ") = ''" if column.data_type == 'varchar' else '' -%}
+            {%- do checks.append({'when': name ~ ' is null' ~ blank, 'reason': 'missing_required_value', 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('accepted_values') -%}
+            {%- do checks.append({'when': name ~ " not in ('" ~ meta.accepted_values | join("', '") ~ "')", 'reason': 'invalid_enum_value', 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('event_time') -%}
+            {%- do checks.append({'when': 'cast(' ~ name ~ ' as date) > ' ~ as_of_date(), 'reason': 'timestamp_after_as_of', 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('format') -%}
+            {%- do checks.append({'when': name ~ ' is not null and (' ~ identifier_rejection_reason(name, meta.format) ~ ') is not null', 'reason_expression': identifier_rejection_reason(name, meta.format), 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('non_negative') -%}
+            {%- do checks.append({'when': name ~ ' < 0', 'reason': 'negative_amount', 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('min_value') is not none and meta.get('max_value') is not none -%}
+            {%- do checks.append({'when': name ~ ' not between ' ~ meta.min_value ~ ' and ' ~ meta.max_value, 'reason': 'out_of_range', 'column': name}) -%}
+        {%- endif -%}
+        {%- if meta.get('not_before') -%}
+            {%- do checks.append({'when': name ~ ' < ' ~ meta.not_before, 'reason': meta.not_before_reason, 'column': name}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- 3. References to accepted rows of other tables. -#}
+    {%- for column in columns -%}
+        {%- set name = column.name -%}
+        {%- if column.meta.get('references') -%}
+            {%- set target = column.meta.references.split('.') -%}
+            {%- set alias = 'reference_' ~ name -%}
+            {%- do joins.append('left join (select ' ~ target[2] ~ ' as referenced_id from ' ~ ref('base_' ~ target[0] ~ '__' ~ target[1]) ~ ' where rejection_reason is null) as ' ~ alias ~ ' on counted.' ~ name ~ ' = ' ~ alias ~ '.referenced_id') -%}
+            {%- do checks.append({'when': 'counted.' ~ name ~ ' is not null and ' ~ alias ~ '.referenced_id is null', 'reason': 'unknown_reference', 'column': name}) -%}
+        {%- elif column.meta.get('references_by_subject_type') -%}
+            {%- for subject_type, target in [('customer', 'booking.customers.customer_id'), ('lead', 'crm.leads.lead_id')] -%}
+                {%- set parts = target.split('.') -%}
+                {%- set alias = 'reference_' ~ subject_type -%}
+                {%- do joins.append('left join (select ' ~ parts[2] ~ ' as referenced_id from ' ~ ref('base_' ~ parts[0] ~ '__' ~ parts[1]) ~ " where rejection_reason is null) as " ~ alias ~ " on counted.subject_type = '" ~ subject_type ~ "' and counted." ~ name ~ ' = ' ~ alias ~ '.referenced_id') -%}
+            {%- endfor -%}
+            {%- do checks.append({'when': "counted." ~ name ~ " is not null and reference_customer.referenced_id is null and reference_lead.referenced_id is null", 'reason': 'unknown_reference', 'column': name}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+with source_rows as (
+
+    select * from {{ relation }}
+
+),
+
+counted as (
+
+    select
+        *,
+        count(*) over (partition by {{ primary_key | join(', ') }}) as rows_with_id,
+        count(*) over (partition by {{ column_names | join(', ') }}) as identical_rows,
+        row_number() over (partition by {{ column_names | join(', ') }} order by {{ primary_key | join(', ') }}) as copy_number
+    from source_rows
+
+),
+
+checked as (
+
+    select
+        {% for name in column_names %}counted.{{ name }},
+        {% endfor -%}
+        '{{ source_name }}.{{ table_name }}' as source_table,
+        {%- if primary_key | length == 1 %}
+        counted.{{ primary_key[0] }} as record_id,
+        {%- else %}
+        concat_ws(':', {% for key in primary_key %}counted.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}) as record_id,
+        {%- endif %}
+        case
+            {%- for check in checks %}
+            when {{ check.when }} then {{ check.reason_expression if check.reason_expression else "'" ~ check.reason ~ "'" }}
+            {%- endfor %}
+        end as rejection_reason,
+        case
+            {%- for check in checks %}
+            when {{ check.when }} then '{{ check.column }}'
+            {%- endfor %}
+        end as rejected_column
+    from counted
+    {% for join in joins -%}
+    {{ join }}
+    {% endfor %}
+)
+
+select * from checked
+{%- endmacro %}

@@ -1,0 +1,16 @@
+{# An integer, or null when the text is not one (never an error: bad rows are rejected, not fatal). #}
+{% macro try_cast_integer(expression) -%}
+    {{ return(adapter.dispatch('try_cast_integer', 'privacy_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_integer(expression) -%}
+    case when {{ expression }} ~ '^[0-9]+$' then cast({{ expression }} as integer) end
+{%- endmacro %}
+
+{% macro duckdb__try_cast_integer(expression) -%}
+    try_cast({{ expression }} as integer)
+{%- endmacro %}
+
+{% macro spark__try_cast_integer(expression) -%}
+    cast({{ expression }} as int)
+{%- endmacro %}

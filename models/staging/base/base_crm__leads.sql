@@ -1,0 +1,2 @@
+{# Every row of crm.leads with its verdict; the rules are the contract's, read from the source meta. #}
+{{ check_landing_table('crm', 'leads') }}
