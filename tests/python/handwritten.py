@@ -63,11 +63,11 @@ def base_tables() -> dict[str, list[dict]]:
             # O-1 is partly paid: the relationship stays open.
             {"payment_id": "P-1", "order_id": "O-1", "paid_at": "2026-05-02 10:00:00",
              "amount_sek": "100.00", "method": "swish"},
-            # O-2: paid in full on 2023-06-30, after the delivery: that is the closing day.
+            # O-2: paid in full on 2023-06-30 (400 + 100), after the delivery: that is the closing day.
             {"payment_id": "P-2", "order_id": "O-2", "paid_at": "2023-06-25 10:00:00",
-             "amount_sek": "600.00", "method": "card", "card_last4": "4242"},
+             "amount_sek": "400.00", "method": "card", "card_last4": "4242"},
             {"payment_id": "P-3", "order_id": "O-2", "paid_at": "2023-06-30 10:00:00",
-             "amount_sek": "-100.00", "method": "card", "card_last4": "4242"},
+             "amount_sek": "100.00", "method": "card", "card_last4": "4242"},
         ],
         "booking.invoices": [
             {"invoice_id": "I-1", "customer_id": "C-4", "invoice_date": "2018-12-31",
