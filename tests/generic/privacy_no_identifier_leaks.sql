@@ -26,7 +26,7 @@ identifier_matches as (
 ),
 
 shape_matches as (
-    {%- for shape, pattern in personal_data_shapes().items() %}
+    {%- for shape, pattern in var('personal_data_shapes').items() %}
     select column_name, 'has the shape of {{ shape }}' as leak
     from model_values
     where is_text and category <> 'pseudonym' and {{ matches_regex('value', pattern) }}

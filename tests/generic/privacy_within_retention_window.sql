@@ -45,45 +45,26 @@ with violations as (
     left join {{ invoices }} as windows on model_rows.{{ way.id_column }} = windows.invoice_id
     where windows.invoice_id is null or not windows.within_window
     {%- else %}
-    {%- set subject_type = "'" ~ way.subject_type ~ "'" if way.get('subject_type') else 'model_rows.' ~ way.subject_type_column -%}
-    {%- if way.get('key_column') %}
-    select cast(model_rows.{{ way.key_column }} as varchar) as violating_key,
-    {%- else %}
-    select cast(model_rows.{{ way.id_column }} as varchar) as violating_key,
-    {%- endif %}
+    select
+        subjects.row_key as violating_key,
         case
             when deadlines.subject_id is null then 'no retention window for this subject and purpose'
             when not deadlines.within_window then 'subject past its window'
             else 'record past its own window'
         end as violation
-    from {{ model }} as model_rows
-    {%- if way.get('key_column') %}
-    left join {{ key_map }} as key_map
-        on key_map.purpose = '{{ purpose }}'
-        and key_map.object_type = {{ subject_type }}
-        and model_rows.{{ way.key_column }} = key_map.pseudonym
-    {%- set subject_id = 'key_map.object_id' -%}
-    {%- else -%}
-    {%- set subject_id = 'model_rows.' ~ way.id_column -%}
-    {%- endif %}
+    from ({{ privacy_resolved_subjects(model, purpose, way, key_map) }}) as subjects
     left join {{ deadlines }} as deadlines
-        on deadlines.subject_type = {{ subject_type }}
-        and deadlines.subject_id = {{ subject_id }}
+        on deadlines.subject_type = subjects.subject_type
+        and deadlines.subject_id = subjects.subject_id
         and deadlines.purpose = '{{ purpose }}'
-    {%- if way.get('event_date_column') %}
     left join {{ rules_seed }} as record_rule
         on record_rule.purpose = '{{ purpose }}'
-        and record_rule.subject_type = {{ subject_type }}
+        and record_rule.subject_type = subjects.subject_type
         and record_rule.rule_kind = 'event_plus_months'
-    {%- endif %}
-    where ({{ way.get('where', 'true') }})
-        and (
-            deadlines.subject_id is null
-            or not deadlines.within_window
-            {%- if way.get('event_date_column') %}
-            or {{ as_of_date() }} > {{ add_months('model_rows.' ~ way.event_date_column, 'record_rule.months') }}
-            {%- endif %}
-        )
+    where
+        deadlines.subject_id is null
+        or not deadlines.within_window
+        or (subjects.event_on is not null and {{ as_of_date() }} > {{ add_months('subjects.event_on', 'record_rule.months') }})
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
 {%- endfor %}

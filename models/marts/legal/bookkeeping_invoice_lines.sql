@@ -1,0 +1,32 @@
+{{ config(meta={
+    'purpose': 'legal_obligations',
+    'retention': [{'record_type': 'invoice', 'id_column': 'invoice_id'}],
+}) }}
+
+{# One row per line of an invoice inside its bookkeeping window. #}
+with lines as (
+
+    select * from {{ ref('stg_booking__invoice_lines') }}
+
+),
+
+invoices as (
+
+    select invoice_id, retained_until from {{ ref('bookkeeping_invoices') }}
+
+),
+
+final as (
+
+    select
+        lines.invoice_line_id,
+        lines.invoice_id,
+        lines.order_id,
+        lines.amount_sek,
+        invoices.retained_until
+    from lines
+    inner join invoices on lines.invoice_id = invoices.invoice_id
+
+)
+
+select * from final

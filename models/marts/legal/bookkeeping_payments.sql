@@ -1,0 +1,46 @@
+{{ config(meta={
+    'purpose': 'legal_obligations',
+    'retention': [{'record_type': 'invoice', 'id_column': 'invoice_id'}],
+}) }}
+
+{#
+    One row per payment of an order on an invoice inside its bookkeeping window: payments are
+    bookkeeping records (verifikationer) too. Card digits stay in contract administration.
+#}
+with payments as (
+
+    select * from {{ ref('stg_booking__payments') }}
+
+),
+
+lines as (
+
+    select order_id, min(invoice_id) as invoice_id
+    from {{ ref('bookkeeping_invoice_lines') }}
+    group by order_id
+
+),
+
+invoices as (
+
+    select invoice_id, retained_until from {{ ref('bookkeeping_invoices') }}
+
+),
+
+final as (
+
+    select
+        payments.payment_id,
+        payments.order_id,
+        lines.invoice_id,
+        payments.paid_at,
+        payments.amount_sek,
+        payments.payment_method,
+        invoices.retained_until
+    from payments
+    inner join lines on payments.order_id = lines.order_id
+    inner join invoices on lines.invoice_id = invoices.invoice_id
+
+)
+
+select * from final
