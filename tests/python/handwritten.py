@@ -40,13 +40,23 @@ def base_tables() -> dict[str, list[dict]]:
              "lead_id": "L-3", "created_at": "2019-02-01 10:00:00"},
             # A framework agreement still active: relationship open.
             {"customer_id": "C-4", "customer_type": "business", "organisation_number": "556123-4567",
-             "name": "Malmö Frakt HB'; drop table customers; --", "country_code": "SE",
-             "created_at": "2018-05-05 10:00:00"},
+             "name": "Malmö Frakt HB'; drop table customers; --", "email": "order@malmofrakt.se",
+             "country_code": "SE", "created_at": "2018-05-05 10:00:00"},
+            # Its only order closed 2019-03-02: every customer window ended 2022-03-02.
+            {"customer_id": "C-5", "customer_type": "private", "personnummer": "19700101-0003",
+             "name": "Östen Ärlig", "email": "osten@exempel.se", "phone": "+46704440001",
+             "street_address": "Kungsgatan 5", "postal_code": "753 20", "city": "Uppsala",
+             "country_code": "SE", "created_at": "2019-01-01 08:00:00"},
         ],
         "booking.agreements": [
             {"agreement_id": "A-1", "customer_id": "C-4", "started_on": "2018-06-01"},
         ],
         "booking.orders": [
+            {"order_id": "O-5", "customer_id": "C-5", "ordered_at": "2019-03-01 10:00:00",
+             "service": "next_day", "pickup_postal_code": "753 20", "pickup_city": "Uppsala",
+             "delivery_postal_code": "114 51", "delivery_city": "Stockholm",
+             "delivery_country_code": "SE", "weight_kg": "3.00", "price_sek": "250.00",
+             "promised_by": "2019-03-02 12:00:00", "delivered_at": "2019-03-02 09:00:00"},
             {"order_id": "O-1", "customer_id": "C-1", "ordered_at": "2026-05-01 10:00:00",
              "service": "express", "pickup_postal_code": "114 51", "pickup_city": "Stockholm",
              "delivery_postal_code": "753 20", "delivery_city": "Uppsala",
@@ -60,6 +70,8 @@ def base_tables() -> dict[str, list[dict]]:
              "promised_by": "2023-06-20 20:00:00", "delivered_at": "2023-06-20 19:00:00"},
         ],
         "booking.payments": [
+            {"payment_id": "P-5", "order_id": "O-5", "paid_at": "2019-03-02 10:00:00",
+             "amount_sek": "250.00", "method": "invoice"},
             # O-1 is partly paid: the relationship stays open.
             {"payment_id": "P-1", "order_id": "O-1", "paid_at": "2026-05-02 10:00:00",
              "amount_sek": "100.00", "method": "swish"},
@@ -102,7 +114,15 @@ def base_tables() -> dict[str, list[dict]]:
             {"event_id": "CE-3", "subject_type": "customer", "subject_id": "C-1",
              "channel": "email", "action": "granted", "occurred_at": "2025-02-01 10:00:00"},
         ],
-        "legal.legal_holds": [],
+        "consent.objections": [
+            # C-1 stopped direct marketing: gone from marketing and sales, kept elsewhere.
+            {"objection_id": "OB-1", "subject_type": "customer", "subject_id": "C-1",
+             "scope": "direct_marketing", "received_at": "2026-02-01 09:00:00"},
+        ],
+        "legal.legal_holds": [
+            # C-3's relationship ended 2019: an open claim keeps its contract data.
+            {"hold_id": "H-1", "customer_id": "C-3", "reason": "claim", "opened_on": "2021-06-01"},
+        ],
     }
 
 

@@ -1,0 +1,34 @@
+"""Shared fixtures: warehouses built once per session by the real dbt project."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import handwritten  # noqa: E402
+import landing  # noqa: E402
+from dbt_project_runner import PROJECT_ROOT, DbtProject  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def handwritten_landing_zone(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("handwritten_landing")
+    return landing.write_landing_zone(root, handwritten.tables_with_bad_rows())
+
+
+@pytest.fixture(scope="session")
+def handwritten_warehouse(tmp_path_factory, handwritten_landing_zone) -> DbtProject:
+    """The hand-written landing zone built once, green, at as_of 2026-06-30."""
+    project = DbtProject(
+        root=PROJECT_ROOT,
+        raw_data_dir=handwritten_landing_zone,
+        work_dir=tmp_path_factory.mktemp("handwritten_warehouse"),
+        as_of=handwritten.AS_OF,
+    )
+    result = project.build()
+    assert result.returncode == 0, result.output[-5000:]
+    return project
