@@ -43,7 +43,7 @@ def base_tables() -> dict[str, list[dict]]:
              "name": "Malmö Frakt HB'; drop table customers; --", "email": "order@malmofrakt.se",
              "country_code": "SE", "created_at": "2018-05-05 10:00:00"},
             # Its only order closed 2019-03-02: every customer window ended 2022-03-02.
-            {"customer_id": "C-5", "customer_type": "private", "personnummer": "19700101-0003",
+            {"customer_id": "C-5", "customer_type": "private", "personnummer": "19700101-0011",
              "name": "Östen Ärlig", "email": "osten@exempel.se", "phone": "+46704440001",
              "street_address": "Kungsgatan 5", "postal_code": "753 20", "city": "Uppsala",
              "country_code": "SE", "created_at": "2019-01-01 08:00:00"},

@@ -2,8 +2,8 @@
     Every raw identifier value of the landing zone (each source column with
     meta.direct_identifier, accepted or rejected rows alike) and its unkeyed MD5, SHA-1 and SHA-256:
     the values no pseudonymised output may contain. Computed once per build, so the leak scan of
-    each mart is a join, not a rescan of the landing zone. Values shorter than 6 characters
-    (card_last4) are left out: they would match ordinary numbers.
+    each mart is a join, not a rescan of the landing zone. Raw values shorter than 6 characters
+    (card_last4) are left out, since they would match ordinary numbers; their hashes are kept.
 #}
 {# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
 -- depends_on: {{ ref('base_booking__agreements') }}
@@ -35,7 +35,7 @@ with identifier_values as (
         cast({{ column }} as varchar) as identifier_value,
         '{{ system }}.{{ table }}.{{ column }}' as identifier_source
     from {{ ref('base_' ~ system ~ '__' ~ table) }}
-    where {{ column }} is not null and length(cast({{ column }} as varchar)) >= 6
+    where {{ column }} is not null
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not identifier_columns %}
@@ -54,6 +54,7 @@ distinct_values as (
 final as (
 
     select identifier_value as scan_value, identifier_source, 'raw value' as value_form from distinct_values
+    where length(identifier_value) >= 6
     {%- for algorithm in ['md5', 'sha1', 'sha256'] %}
     union all
     select {{ unkeyed_hash(algorithm, 'identifier_value') }} as scan_value, identifier_source, 'unkeyed {{ algorithm }}' as value_form
