@@ -17,10 +17,16 @@
 
 with classified as (
 
-    select * from (
+    select
+        declared.source_table,
+        declared.column_name,
+        declared.category,
+        declared.is_direct_identifier,
+        declared.is_free_text
+    from (
         values
         {{ rows | join(',\n        ') if rows else "('none', 'none', 'none', false, false)" }}
-    ) as classified (source_table, column_name, category, is_direct_identifier, is_free_text)
+    ) as declared (source_table, column_name, category, is_direct_identifier, is_free_text)
 
 ),
 

@@ -18,7 +18,10 @@ windows as (
 
 purposes as (
 
-    select purpose, after_window_action from {{ ref('policy_purposes') }}
+    select
+        purpose,
+        after_window_action
+    from {{ ref('policy_purposes') }}
 
 ),
 

@@ -41,11 +41,11 @@
 
 with counts as (
     {%- for system, table in tables %}
-    select
-        '{{ system }}.{{ table }}' as source_table,
-        (select count(*) from {{ source(system, table) }}) as rows_read,
-        (select count(*) from {{ ref('stg_' ~ system ~ '__' ~ table) }}) as rows_accepted
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ system }}.{{ table }}' as source_table,
+            (select count(*) from {{ source(system, table) }}) as rows_read,
+            (select count(*) from {{ ref('stg_' ~ system ~ '__' ~ table) }}) as rows_accepted
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not tables %}
     select cast(null as varchar) as source_table, 0 as rows_read, 0 as rows_accepted where false
@@ -54,7 +54,9 @@ with counts as (
 
 rejected as (
 
-    select source_table, count(*) as rows_rejected
+    select
+        source_table,
+        count(*) as rows_rejected
     from {{ ref('rejected_rows') }}
     group by source_table
 

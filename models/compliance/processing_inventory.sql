@@ -16,7 +16,9 @@ with records as (
 
 categories as (
 
-    select distinct source_table, category
+    select distinct
+        source_table,
+        category
     from {{ ref('column_classification') }}
     where category not in ('identifier', 'non_personal')
 

@@ -25,14 +25,14 @@
 
 with rejected as (
     {%- for model_name in base_models %}
-    select
-        source_table,
-        record_id,
-        rejection_reason as reason,
-        rejected_column
-    from {{ ref(model_name) }}
-    where rejection_reason is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            source_table,
+            record_id,
+            rejection_reason as reason,
+            rejected_column
+        from {{ ref(model_name) }}
+        where rejection_reason is not null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

@@ -35,7 +35,10 @@ holds as (
 
 hold_rules as (
 
-    select purpose, rule_id from rules where rule_kind = 'legal_hold_extension'
+    select
+        purpose,
+        rule_id
+    from rules where rule_kind = 'legal_hold_extension'
 
 ),
 
@@ -100,7 +103,7 @@ converted_lead_windows as (
         on rules.subject_type = 'lead' and rules.rule_kind = 'obtained_plus_months'
     inner join customer_windows
         on leads.converted_customer_id = customer_windows.subject_id
-        and rules.purpose = customer_windows.purpose
+            and rules.purpose = customer_windows.purpose
     where leads.is_converted
 
 ),
@@ -148,7 +151,7 @@ with_holds as (
     left join hold_rules on all_windows.purpose = hold_rules.purpose
     left join holds
         on all_windows.subject_type = 'customer'
-        and all_windows.subject_id = holds.customer_id
+            and all_windows.subject_id = holds.customer_id
 
 ),
 

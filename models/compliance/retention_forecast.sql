@@ -8,16 +8,39 @@ with months as (
         month_number,
         {{ add_months(month_start(as_of_date()), 'month_number') }} as month_start
     from (
-        select 0 as month_number union all select 1 union all select 2 union all select 3
-        union all select 4 union all select 5 union all select 6 union all select 7
-        union all select 8 union all select 9 union all select 10 union all select 11
+        select 0 as month_number
+        union all
+        select 1
+        union all
+        select 2
+        union all
+        select 3
+        union all
+        select 4
+        union all
+        select 5
+        union all
+        select 6
+        union all
+        select 7
+        union all
+        select 8
+        union all
+        select 9
+        union all
+        select 10
+        union all
+        select 11
     ) as numbers
 
 ),
 
 subjects_leaving as (
 
-    select purpose, {{ month_start("retention_until + interval '1 day'") }} as month_start, count(*) as subjects_leaving
+    select
+        purpose,
+        {{ month_start("retention_until + interval '1 day'") }} as month_start,
+        count(*) as subjects_leaving
     from {{ ref('retention_deadlines') }}
     where retention_until >= {{ as_of_date() }}
     group by 1, 2
@@ -26,7 +49,10 @@ subjects_leaving as (
 
 records_leaving as (
 
-    select purpose, {{ month_start("retention_until + interval '1 day'") }} as month_start, count(*) as records_leaving
+    select
+        purpose,
+        {{ month_start("retention_until + interval '1 day'") }} as month_start,
+        count(*) as records_leaving
     from {{ ref('int_record_purpose_windows') }}
     where retention_until >= {{ as_of_date() }}
     group by 1, 2

@@ -29,13 +29,25 @@ sessions as (
 
 objects as (
 
-    select 'customer' as object_type, object_id from customers
+    select
+        'customer' as object_type,
+        object_id
+    from customers
     union all
-    select 'order' as object_type, object_id from orders
+    select
+        'order' as object_type,
+        object_id
+    from orders
     union all
-    select 'visitor' as object_type, object_id from visitors
+    select
+        'visitor' as object_type,
+        object_id
+    from visitors
     union all
-    select 'session' as object_type, object_id from sessions
+    select
+        'session' as object_type,
+        object_id
+    from sessions
 
 ),
 

@@ -31,12 +31,12 @@
 
 with identifier_values as (
     {%- for system, table, column in identifier_columns %}
-    select distinct
-        cast({{ column }} as varchar) as identifier_value,
-        '{{ system }}.{{ table }}.{{ column }}' as identifier_source
-    from {{ ref('base_' ~ system ~ '__' ~ table) }}
-    where {{ column }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select distinct
+            cast({{ column }} as varchar) as identifier_value,
+            '{{ system }}.{{ table }}.{{ column }}' as identifier_source
+        from {{ ref('base_' ~ system ~ '__' ~ table) }}
+        where {{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not identifier_columns %}
     select cast(null as varchar) as identifier_value, cast(null as varchar) as identifier_source where false
@@ -45,7 +45,9 @@ with identifier_values as (
 
 distinct_values as (
 
-    select identifier_value, min(identifier_source) as identifier_source
+    select
+        identifier_value,
+        min(identifier_source) as identifier_source
     from identifier_values
     group by identifier_value
 
@@ -53,12 +55,19 @@ distinct_values as (
 
 final as (
 
-    select identifier_value as scan_value, identifier_source, 'raw value' as value_form from distinct_values
+    select
+        identifier_value as scan_value,
+        identifier_source,
+        'raw value' as value_form
+    from distinct_values
     where length(identifier_value) >= 6
     {%- for algorithm in ['md5', 'sha1', 'sha256'] %}
-    union all
-    select {{ unkeyed_hash(algorithm, 'identifier_value') }} as scan_value, identifier_source, 'unkeyed {{ algorithm }}' as value_form
-    from distinct_values
+        union all
+        select
+            {{ unkeyed_hash(algorithm, 'identifier_value') }} as scan_value,
+            identifier_source,
+            'unkeyed {{ algorithm }}' as value_form
+        from distinct_values
     {%- endfor %}
 
 )

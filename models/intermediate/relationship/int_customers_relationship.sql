@@ -64,9 +64,9 @@ final as (
             when order_summary.last_order_closed_on is null
                 and agreement_summary.last_agreement_terminated_on is null then customers.created_on
             else greatest(
-                coalesce(order_summary.last_order_closed_on, agreement_summary.last_agreement_terminated_on),
-                coalesce(agreement_summary.last_agreement_terminated_on, order_summary.last_order_closed_on)
-            )
+                    coalesce(order_summary.last_order_closed_on, agreement_summary.last_agreement_terminated_on),
+                    coalesce(agreement_summary.last_agreement_terminated_on, order_summary.last_order_closed_on)
+                )
         end as relationship_ended_on,
         case
             when coalesce(order_summary.open_order_count, 0) > 0 then 'open_order'

@@ -11,7 +11,10 @@ with invoices as (
 
 bookkeeping_rule as (
 
-    select rule_id, years from {{ ref('policy_retention_rules') }}
+    select
+        rule_id,
+        years
+    from {{ ref('policy_retention_rules') }}
     where rule_kind = 'bookkeeping_years_after_fiscal_year' and purpose = 'legal_obligations'
 
 ),

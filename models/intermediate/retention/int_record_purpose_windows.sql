@@ -12,7 +12,9 @@ with records as (
 
 table_purposes as (
 
-    select distinct classification.source_table, purpose_categories.purpose
+    select distinct
+        classification.source_table,
+        purpose_categories.purpose
     from {{ ref('column_classification') }} as classification
     inner join {{ ref('policy_purpose_categories') }} as purpose_categories
         on classification.category = purpose_categories.category
@@ -22,41 +24,65 @@ table_purposes as (
 
 deadlines as (
 
-    select subject_type, subject_id, purpose, retention_until, within_window
+    select
+        subject_type,
+        subject_id,
+        purpose,
+        retention_until,
+        within_window
     from {{ ref('retention_deadlines') }}
 
 ),
 
 visitor_rules as (
 
-    select purpose, months from {{ ref('policy_retention_rules') }}
+    select
+        purpose,
+        months
+    from {{ ref('policy_retention_rules') }}
     where subject_type = 'visitor' and rule_kind = 'event_plus_months'
 
 ),
 
 invoices as (
 
-    select invoice_id, retained_until, within_window from {{ ref('int_invoices_retention') }}
+    select
+        invoice_id,
+        retained_until,
+        within_window
+    from {{ ref('int_invoices_retention') }}
 
 ),
 
 subject_windows as (
 
-    select records.source_table, records.record_id, records.subject_type, records.subject_id, records.record_on,
-        table_purposes.purpose, deadlines.retention_until, deadlines.within_window
+    select
+        records.source_table,
+        records.record_id,
+        records.subject_type,
+        records.subject_id,
+        records.record_on,
+        table_purposes.purpose,
+        deadlines.retention_until,
+        deadlines.within_window
     from records
     inner join table_purposes on records.source_table = table_purposes.source_table
     inner join deadlines
         on records.subject_type = deadlines.subject_type
-        and records.subject_id = deadlines.subject_id
-        and table_purposes.purpose = deadlines.purpose
+            and records.subject_id = deadlines.subject_id
+            and table_purposes.purpose = deadlines.purpose
     where records.subject_type in ('customer', 'lead')
 
 ),
 
 visitor_record_windows as (
 
-    select records.source_table, records.record_id, records.subject_type, records.subject_id, records.record_on,
+    select
+        records.source_table,
+        records.record_id,
+        records.subject_type,
+        records.subject_id,
+        records.record_on,
         table_purposes.purpose,
         {{ add_months('records.record_on', 'visitor_rules.months') }} as retention_until,
         {{ as_of_date() }} <= {{ add_months('records.record_on', 'visitor_rules.months') }} as within_window
@@ -69,8 +95,15 @@ visitor_record_windows as (
 
 bookkeeping_windows as (
 
-    select records.source_table, records.record_id, records.subject_type, records.subject_id, records.record_on,
-        table_purposes.purpose, invoices.retained_until as retention_until, invoices.within_window
+    select
+        records.source_table,
+        records.record_id,
+        records.subject_type,
+        records.subject_id,
+        records.record_on,
+        table_purposes.purpose,
+        invoices.retained_until as retention_until,
+        invoices.within_window
     from records
     inner join table_purposes
         on records.source_table = table_purposes.source_table and table_purposes.purpose = 'legal_obligations'

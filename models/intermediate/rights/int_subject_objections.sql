@@ -24,17 +24,30 @@ leads as (
 
 objection_subjects as (
 
-    select subject_type, subject_id, objection_scope, received_on from objections
+    select
+        subject_type,
+        subject_id,
+        objection_scope,
+        received_on
+    from objections
 
     union all
 
-    select 'customer' as subject_type, leads.converted_customer_id as subject_id, objections.objection_scope, objections.received_on
+    select
+        'customer' as subject_type,
+        leads.converted_customer_id as subject_id,
+        objections.objection_scope,
+        objections.received_on
     from objections
     inner join leads on objections.subject_type = 'lead' and objections.subject_id = leads.lead_id
 
     union all
 
-    select 'lead' as subject_type, leads.lead_id as subject_id, objections.objection_scope, objections.received_on
+    select
+        'lead' as subject_type,
+        leads.lead_id as subject_id,
+        objections.objection_scope,
+        objections.received_on
     from objections
     inner join leads on objections.subject_type = 'customer' and objections.subject_id = leads.converted_customer_id
 

@@ -31,8 +31,8 @@ final as (
     from deadlines
     left join objections
         on deadlines.subject_type = objections.subject_type
-        and deadlines.subject_id = objections.subject_id
-        and deadlines.purpose = objections.purpose
+            and deadlines.subject_id = objections.subject_id
+            and deadlines.purpose = objections.purpose
 
 )
 

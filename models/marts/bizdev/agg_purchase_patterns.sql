@@ -17,7 +17,10 @@ with orders as (
 
 segments as (
 
-    select customer_id, customer_type, age_band
+    select
+        customer_id,
+        customer_type,
+        age_band
     from {{ ref('int_bizdev_customer_segments') }}
 
 ),

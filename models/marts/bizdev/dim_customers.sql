@@ -13,7 +13,10 @@ with segments as (
 
 keys as (
 
-    select object_id, pseudonym from {{ ref('int_bizdev_pseudonym_keys') }}
+    select
+        object_id,
+        pseudonym
+    from {{ ref('int_bizdev_pseudonym_keys') }}
     where object_type = 'customer'
 
 ),

@@ -11,7 +11,10 @@ with orders as (
 
 order_states as (
 
-    select order_id, order_state from {{ ref('int_orders_closed') }}
+    select
+        order_id,
+        order_state
+    from {{ ref('int_orders_closed') }}
 
 ),
 
@@ -25,7 +28,11 @@ eligible as (
 
 keys as (
 
-    select object_type, object_id, pseudonym from {{ ref('int_bizdev_pseudonym_keys') }}
+    select
+        object_type,
+        object_id,
+        pseudonym
+    from {{ ref('int_bizdev_pseudonym_keys') }}
     where object_type in ('customer', 'order')
 
 ),

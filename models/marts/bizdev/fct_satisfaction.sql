@@ -17,7 +17,10 @@ with responses as (
 
 segments as (
 
-    select customer_id, customer_type, age_band
+    select
+        customer_id,
+        customer_type,
+        age_band
     from {{ ref('int_bizdev_customer_segments') }}
 
 ),
@@ -32,8 +35,11 @@ cells as (
         count(distinct responses.customer_id) as customer_count,
         cast(avg(responses.nps_score) as decimal(5, 2)) as average_score,
         cast(
-            100.0 * (sum(case when responses.nps_score >= 9 then 1 else 0 end)
-                - sum(case when responses.nps_score <= 6 then 1 else 0 end)) / count(*)
+            100.0 * (
+                sum(case when responses.nps_score >= 9 then 1 else 0 end)
+                - sum(case when responses.nps_score <= 6 then 1 else 0 end)
+            ) / count(*
+            )
             as decimal(6, 2)
         ) as net_promoter_score
     from responses

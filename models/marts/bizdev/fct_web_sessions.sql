@@ -35,7 +35,9 @@ eligible_customers as (
 session_owners as (
 
     {#- A session in which the visitor logged in belongs to that customer throughout. -#}
-    select session_id, max(customer_id) as customer_id
+    select
+        session_id,
+        max(customer_id) as customer_id
     from page_views
     group by session_id
 
@@ -74,7 +76,8 @@ sessions as (
         min(case when user_agent is null then 'unknown'
             when lower(user_agent) like '%bot%' or lower(user_agent) like '%spider%' then 'bot'
             when lower(user_agent) like '%mobile%' or lower(user_agent) like '%android%' or lower(user_agent) like '%iphone%' then 'mobile'
-            else 'desktop' end) as device_class
+            else 'desktop'
+        end) as device_class
     from usable_page_views
     group by session_id
 
@@ -82,7 +85,9 @@ sessions as (
 
 entry_pages as (
 
-    select session_id, page_path as entry_page_path
+    select
+        session_id,
+        page_path as entry_page_path
     from (
         select
             session_id,
@@ -96,7 +101,11 @@ entry_pages as (
 
 keys as (
 
-    select object_type, object_id, pseudonym from {{ ref('int_bizdev_pseudonym_keys') }}
+    select
+        object_type,
+        object_id,
+        pseudonym
+    from {{ ref('int_bizdev_pseudonym_keys') }}
     where object_type in ('customer', 'visitor', 'session')
 
 ),

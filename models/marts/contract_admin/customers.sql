@@ -21,7 +21,9 @@ relationships as (
 
 eligible as (
 
-    select subject_id as customer_id, retention_until
+    select
+        subject_id as customer_id,
+        retention_until
     from {{ ref('int_subject_purpose_eligibility') }}
     where subject_type = 'customer' and purpose = 'contract_administration' and is_eligible
 

@@ -15,7 +15,13 @@ with orders as (
 
 states as (
 
-    select order_id, order_state, paid_sek, is_fully_paid, closed_on from {{ ref('int_orders_closed') }}
+    select
+        order_id,
+        order_state,
+        paid_sek,
+        is_fully_paid,
+        closed_on
+    from {{ ref('int_orders_closed') }}
 
 ),
 

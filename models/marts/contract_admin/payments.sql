@@ -12,7 +12,10 @@ with payments as (
 
 orders as (
 
-    select order_id, customer_id from {{ ref('orders') }}
+    select
+        order_id,
+        customer_id
+    from {{ ref('orders') }}
 
 ),
 

@@ -12,7 +12,10 @@ with lines as (
 
 invoices as (
 
-    select invoice_id, retained_until from {{ ref('bookkeeping_invoices') }}
+    select
+        invoice_id,
+        retained_until
+    from {{ ref('bookkeeping_invoices') }}
 
 ),
 

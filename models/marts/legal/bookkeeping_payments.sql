@@ -15,7 +15,9 @@ with payments as (
 
 lines as (
 
-    select order_id, min(invoice_id) as invoice_id
+    select
+        order_id,
+        min(invoice_id) as invoice_id
     from {{ ref('bookkeeping_invoice_lines') }}
     group by order_id
 
@@ -23,7 +25,10 @@ lines as (
 
 invoices as (
 
-    select invoice_id, retained_until from {{ ref('bookkeeping_invoices') }}
+    select
+        invoice_id,
+        retained_until
+    from {{ ref('bookkeeping_invoices') }}
 
 ),
 

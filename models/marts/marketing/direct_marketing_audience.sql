@@ -17,7 +17,9 @@ with subjects as (
 
 eligible as (
 
-    select subject_type, subject_id
+    select
+        subject_type,
+        subject_id
     from {{ ref('int_subject_purpose_eligibility') }}
     where purpose = 'marketing' and is_eligible
 
@@ -25,14 +27,23 @@ eligible as (
 
 channels as (
 
-    select channel, needs_consent, contact_column from {{ ref('policy_consent_channels') }}
+    select
+        channel,
+        needs_consent,
+        contact_column
+    from {{ ref('policy_consent_channels') }}
     where contact_column is not null
 
 ),
 
 consents as (
 
-    select subject_type, subject_id, channel, has_consent from {{ ref('int_subject_consents') }}
+    select
+        subject_type,
+        subject_id,
+        channel,
+        has_consent
+    from {{ ref('int_subject_consents') }}
 
 ),
 
@@ -67,8 +78,8 @@ final as (
     from candidates
     left join consents
         on candidates.subject_type = consents.subject_type
-        and candidates.subject_id = consents.subject_id
-        and candidates.channel = consents.channel
+            and candidates.subject_id = consents.subject_id
+            and candidates.channel = consents.channel
     where
         (not candidates.needs_consent or coalesce(consents.has_consent, false))
         and (

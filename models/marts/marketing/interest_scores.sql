@@ -17,13 +17,18 @@
 #}
 with subjects as (
 
-    select subject_type, subject_id from {{ ref('int_contactable_subjects') }}
+    select
+        subject_type,
+        subject_id
+    from {{ ref('int_contactable_subjects') }}
 
 ),
 
 eligible as (
 
-    select subject_type, subject_id
+    select
+        subject_type,
+        subject_id
     from {{ ref('int_subject_purpose_eligibility') }}
     where purpose = 'marketing' and is_eligible
 
@@ -45,7 +50,9 @@ recent_forms as (
 
 lead_visitors as (
 
-    select distinct lead_id, visitor_id
+    select distinct
+        lead_id,
+        visitor_id
     from {{ ref('stg_web__form_submissions') }}
     where lead_id is not null and visitor_id is not null
 
@@ -53,13 +60,23 @@ lead_visitors as (
 
 subject_page_views as (
 
-    select 'customer' as subject_type, customer_id as subject_id, session_id, page_path, viewed_on
+    select
+        'customer' as subject_type,
+        customer_id as subject_id,
+        session_id,
+        page_path,
+        viewed_on
     from recent_page_views
     where customer_id is not null
 
     union all
 
-    select 'lead' as subject_type, lead_visitors.lead_id as subject_id, recent_page_views.session_id, recent_page_views.page_path, recent_page_views.viewed_on
+    select
+        'lead' as subject_type,
+        lead_visitors.lead_id as subject_id,
+        recent_page_views.session_id,
+        recent_page_views.page_path,
+        recent_page_views.viewed_on
     from recent_page_views
     inner join lead_visitors on recent_page_views.visitor_id = lead_visitors.visitor_id
     where recent_page_views.customer_id is null

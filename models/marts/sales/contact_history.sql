@@ -15,7 +15,9 @@ with activities as (
 
 eligible as (
 
-    select subject_type, subject_id
+    select
+        subject_type,
+        subject_id
     from {{ ref('int_subject_purpose_eligibility') }}
     where purpose = 'sales' and is_eligible
 

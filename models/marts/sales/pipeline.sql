@@ -15,7 +15,9 @@ with subjects as (
 
 eligible as (
 
-    select subject_type, subject_id
+    select
+        subject_type,
+        subject_id
     from {{ ref('int_subject_purpose_eligibility') }}
     where purpose = 'sales' and is_eligible
 
@@ -46,7 +48,11 @@ orders as (
 
 leads as (
 
-    select lead_id, lead_source, obtained_on from {{ ref('int_leads_converted') }}
+    select
+        lead_id,
+        lead_source,
+        obtained_on
+    from {{ ref('int_leads_converted') }}
 
 ),
 
