@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 import handwritten
 import landing
-import pytest
 
 
 def test_handwritten_landing_zone_builds_green(handwritten_warehouse):
