@@ -3,6 +3,8 @@ test with no code change; and a build can be replayed for any day."""
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def _contract_customers(project):
     return {c for (c,) in project.query("select customer_id from contract_admin.customers")}
@@ -78,3 +80,34 @@ def test_retention_tests_ran_on_every_purpose_model(handwritten_warehouse):
     }
     assert len(purpose_models) >= 15
     assert purpose_models == tested
+
+
+def test_erasure_queue_lists_what_every_window_has_left(handwritten_warehouse):
+    queue = {
+        (table, record): (action, str(due))
+        for table, record, action, due in handwritten_warehouse.query(
+            "select source_table, record_id, action, due_on from compliance.erasure_queue")
+    }
+    # C-5: every customer window ended 2022-03-02; contract data is anonymised, not thrown away.
+    assert queue[("booking.customers", "C-5")] == ("anonymise", "2022-03-03")
+    assert queue[("booking.orders", "O-5")] == ("anonymise", "2022-03-03")
+    # An invoice past its bookkeeping window is erased, though its customer is still active.
+    assert queue[("booking.invoices", "I-1")] == ("erase", "2026-01-01")
+    # A prospect past 12 months is erased; an anonymous page view past 12 months anonymised.
+    assert queue[("crm.leads", "L-2")] == ("erase", "2026-06-30")
+    assert queue[("web.page_views", "E-2")] == ("anonymise", "2026-06-30")
+    # Nothing inside a window is queued.
+    assert ("booking.customers", "C-1") not in queue
+    assert ("booking.invoices", "I-2") not in queue
+    assert ("crm.leads", "L-1") not in queue
+
+
+def test_retention_forecast_counts_the_next_twelve_months(handwritten_warehouse):
+    rows = handwritten_warehouse.query(
+        "select purpose, month_start, subjects_leaving from compliance.retention_forecast "
+        "where subjects_leaving > 0 order by 1, 2")
+    months = {str(m) for _, m, _ in handwritten_warehouse.query(
+        "select purpose, month_start, subjects_leaving from compliance.retention_forecast")}
+    assert len(months) == 12 and min(months) == "2026-06-01"
+    # C-2 (until 2026-06-30) and L-1 (until 2026-06-30) leave in July.
+    assert ("sales", date(2026, 7, 1), 2) in rows
