@@ -61,7 +61,7 @@ lint: setup
 	$(BIN)/sqlfluff lint models macros analyses tests --processes 2
 
 test: setup key lint
-	$(BIN)/python -m pytest tests/python
+	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile
 
 bench: setup key
 	$(BIN)/privacy-warehouse bench
