@@ -37,7 +37,7 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def personnummer_is_valid(value: str | None) -> bool:
-    """True for `YYYYMMDD-NNNN` with a real date (or day + 60), NNN != 000 and a right check digit."""
+    """True for `YYYYMMDD-NNNN`: a real date (or day + 60), NNN != 000, the right check digit."""
     if value is None:
         return False
     match = _PERSONNUMMER.fullmatch(value)

@@ -22,8 +22,18 @@ import numpy as np
 from . import identity
 from . import vocabulary as vocab
 from .frames import Frame, concat, length, take, uniform_between
-from .timeutil import DAY, HOUR, MINUTE, OPEN, SECOND, Clock, add_months, day_number, \
-    first_day_inside, month_end_days, us_of
+from .timeutil import (
+    DAY,
+    HOUR,
+    MINUTE,
+    OPEN,
+    SECOND,
+    Clock,
+    add_months,
+    day_number,
+    first_day_inside,
+    month_end_days,
+)
 
 # Payment plans of an order: how (and whether) it gets paid.
 FULL, UNPAID, PARTIAL, INSTALMENTS, DOUBLE_CHARGE, CANCEL_REFUND, NO_PAYMENT = range(7)
@@ -288,12 +298,25 @@ class Planner:
         ordered = created[customer] + (rng.random(n) * (until - created)[customer]).astype(np.int64)
         ordered = self.daytime(rng, ordered)
         ordered = np.clip(ordered, created[customer] + MINUTE, clock.t_end - 3 * HOUR)
+        # A few orders of still-active customers were booked in the last two days and are
+        # not delivered yet: open orders keep their relationships open.
+        active = np.flatnonzero(until[customer] >= clock.t_end - 3 * HOUR)
+        recent = rng.choice(active, min(active.size, max(3, round(0.003 * n))), replace=False)
+        ordered[recent] = np.maximum(clock.t_end - uniform_between(rng, 3 * HOUR, 48 * HOUR,
+                                                                   recent.size),
+                                     created[customer[recent]] + MINUTE) // SECOND * SECOND
         orders = self.order_columns(rng, customers, customer, ordered)
-        self.plan_order_lifecycle(rng, orders)
+        open_now = np.zeros(n, dtype=bool)
+        open_now[recent] = True
+        self.plan_order_lifecycle(rng, orders, open_now)
         return orders
 
-    def plan_order_lifecycle(self, rng: np.random.Generator, orders: Frame) -> None:
-        """Delivered (sometimes late), cancelled or still open; and how each will be paid."""
+    def plan_order_lifecycle(self, rng: np.random.Generator, orders: Frame,
+                             open_now: np.ndarray | None = None) -> None:
+        """Delivered (sometimes late), cancelled or still open; and how each will be paid.
+
+        `open_now` marks orders that are on their way on as_of (not delivered, not cancelled).
+        """
         n = length(orders)
         t_end = self.clock.t_end
         ordered, promised = orders["ordered"], orders["promised"]
@@ -301,6 +324,9 @@ class Planner:
         late = promised + uniform_between(rng, 10 * MINUTE, 20 * HOUR, n)
         delivered = np.where(rng.random(n) < 0.08, late, on_time) // SECOND * SECOND
         cancelled_mask = rng.random(n) < 0.04
+        if open_now is not None:
+            cancelled_mask &= ~open_now
+            delivered = np.where(open_now, -1, delivered)
         delivered = np.where(cancelled_mask | (delivered > t_end), -1, delivered)
         cancelled = np.where(cancelled_mask,
                              ordered + uniform_between(rng, 5 * MINUTE, 2 * HOUR, n) // SECOND
@@ -337,8 +363,10 @@ class Planner:
         until_day = customers["active_until"][chosen] // DAY
         still_active = customers["active_until"][chosen] >= clock.t_end - 3 * HOUR
         terminated = np.where(still_active, -1, until_day + rng.integers(0, 30, n))
+        # An agreement runs at least a month; one that would end after as_of is still active.
+        terminated = np.where(terminated >= 0,
+                              np.maximum(terminated, started + rng.integers(30, 365, n)), -1)
         terminated = np.where(terminated > clock.as_of_day, -1, terminated)
-        terminated = np.where((terminated >= 0) & (terminated < started), started, terminated)
         # A third of the still-active ones renewed: a terminated agreement, then a new one.
         renewed = still_active & (rng.random(n) < 0.33) & (clock.as_of_day - started > 400)
         renewal_day = started + ((clock.as_of_day - started) * rng.uniform(0.3, 0.9, n)).astype(
@@ -475,7 +503,12 @@ class Planner:
         np.minimum.at(first_order, orders["customer"], orders["ordered"])
         opened_other = first_order[chosen_other] // DAY + rng.integers(1, 400, chosen_other.size)
         customer = np.concatenate([chosen_long_ago, chosen_other]).astype(np.int64)
-        opened = np.minimum(np.concatenate([opened_long_ago, opened_other]), clock.as_of_day)
+        opened = np.concatenate([opened_long_ago, opened_other])
+        # A hold that would open after as_of opened in the last weeks instead (not before the
+        # customer's first order).
+        recent = np.maximum(clock.as_of_day - rng.integers(0, 60, customer.size),
+                            first_order[customer] // DAY)
+        opened = np.minimum(np.where(opened > clock.as_of_day, recent, opened), clock.as_of_day)
         closes = np.concatenate([rng.random(n_long_ago) < 0.3,
                                  rng.random(chosen_other.size) < 0.5])
         closed = opened + rng.integers(30, 500, customer.size)
@@ -821,13 +854,17 @@ def finalize(plan: Plan) -> None:
     numbers = plan.numbers
 
     def to_number(entity: str, index: np.ndarray) -> np.ndarray:
-        mapped = numbers[entity][np.maximum(index, 0)] if numbers[entity].size else index * 0
-        return np.where(index >= 0, mapped, 0)
+        result = np.zeros(index.size, dtype=np.int64)
+        present = index >= 0
+        result[present] = numbers[entity][index[present]]
+        return result
 
     def subject_number(frame: Frame) -> np.ndarray:
-        return np.where(frame["subject_type"] == CUSTOMER,
-                        to_number("customers", frame["subject"]),
-                        to_number("leads", frame["subject"]))
+        result = np.zeros(length(frame), dtype=np.int64)
+        for subject_type, entity in ((CUSTOMER, "customers"), (LEAD, "leads")):
+            rows = frame["subject_type"] == subject_type
+            result[rows] = to_number(entity, frame["subject"][rows])
+        return result
 
     plan.customers["no"] = numbers["customers"]
     plan.customers["lead_no"] = to_number("leads", plan.customers["lead"])
@@ -870,4 +907,4 @@ def plan_landing_zone(seed: int, scale: float, as_of: date) -> Plan:
     return Planner(seed, scale, as_of).plan()
 
 
-__all__ = ["Plan", "Planner", "plan_landing_zone", "finalize", "us_of"]
+__all__ = ["Plan", "Planner", "Sizes", "plan_landing_zone", "finalize"]

@@ -132,7 +132,8 @@ OWN_PATHS = [
     "/tjanster/express", "/tjanster/samma-dag", "/tjanster/nasta-dag", "/tjanster/flygfrakt",
     "/spara-sandning", "/mina-sidor", "/mina-sidor/ordrar", "/mina-sidor/fakturor", "/kontakt",
     "/om-oss", "/foretag/ramavtal", "/kundservice/vanliga-fragor", "/logga-in", "/karriar",
-    "/nyheter/ny-terminal-i-goteborg", "/sok?q=pall+till+ume%C3%A5", "/priser?fran=114+51&till=411+14",
+    "/nyheter/ny-terminal-i-goteborg", "/sok?q=pall+till+ume%C3%A5",
+    "/priser?fran=114+51&till=411+14",
     "/kontakt?amne=reklamation", "/boka?tjanst=express&vikt=12",
 ]
 
