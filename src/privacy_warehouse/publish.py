@@ -1,0 +1,581 @@
+"""Write–audit–publish: put the analyst-facing marts where analysts read them, only when audited.
+
+`privacy-warehouse publish [--target-path target] [--vars '{"as_of": ...}']`
+
+dbt materialises a mart *before* its tests run, so the working warehouse briefly holds a table
+nobody has checked (the dbt-snowflake 827/979 shape). Analysts therefore never read the working
+warehouse; they read a separate publication that only changes here, in this order:
+
+1. **Audit the build** (refuse otherwise): `<target-path>/run_results.json` comes from a
+   `dbt build` in which every node succeeded (`success`/`pass`; exposures are `no-op`); no
+   `error`, `fail`, `warn` or `skipped`. Every published and every public model was built in it,
+   every test the manifest attaches to such a model ran in it and passed, and at least one of
+   them is a privacy test (`privacy_*`). With `--vars`, the build's as_of must be the one asked.
+2. **Write** the published models into a NEW DuckDB file in a temporary folder inside
+   PUBLISH_DIR (same file system, so the final rename is atomic), schema and table names as in
+   the warehouse (`bizdev.fct_orders`) and nothing else: no staging, no key map, no raw ids.
+   The working warehouse (DUCKDB_PATH) is only ATTACHed read-only. Rows are written sorted by
+   all columns; each table's content checksum (row count + an order-independent sum of the MD5
+   of every row's JSON) must equal the warehouse table's.
+3. **Export** each table as Parquet, `parquet/<schema>/<table>.parquet`, sorted by all columns,
+   so two publishes of the same data are byte-identical; the Parquet file is read back and must
+   have the table's checksum; its sha256 is recorded.
+4. **Validate** the new file with Great Expectations (privacy_warehouse.validate): the second
+   line of defence. Any failed expectation stops the publish.
+5. **Swap**, each step atomic: `os.replace` of the new file over `PUBLISH_DIR/analytics.duckdb`
+   (a reader that already has the old file open keeps reading the old inode; a new reader gets
+   the new file: old or new, never a mix); the Parquet release moves to
+   `PUBLISH_DIR/releases/<run_id>/` and the symlink `PUBLISH_DIR/parquet` is replaced by a new
+   one (a temporary symlink renamed over it); `PUBLISH_DIR/publication.json` (run id, as_of, git
+   commit, published_at, per-table row count and checksums) is written last, so it names the
+   publication once the data is in place. Old releases beyond `--keep-releases` are pruned.
+
+On any failure before step 5 nothing under PUBLISH_DIR changes but the temporary folder, which is
+removed: the previous publication stays byte-identical. A lock file serialises publishes.
+
+**What is published.** The models a dbt project marks for analysts: every model with
+`access: public` whose schema is `bizdev` (the pseudonymised business-development marts), plus
+any model with `config.meta.publish: true` (an explicit opt-in for another schema: a public model
+of marketing or sales is not published merely by being public, since those purposes hold
+personal data). `meta.publish: false` keeps a bizdev model out. The list comes from the manifest,
+so models added later are published (and validated) without touching this file.
+
+**Evidence.** Each attempt writes into `EVIDENCE_DIR/<run_id>/`: scrubbed dbt artifacts, the
+validation results (`validation.json`) and Data Docs (`data-docs/`), `publish-attempt.json`
+(the outcome), and on success `publication.json` (checksums). See
+privacy_warehouse.report.evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from privacy_warehouse.report.evidence import (
+    ATTEMPT,
+    DATA_DOCS,
+    PUBLICATION,
+    VALIDATION,
+    copy_dbt_artifacts,
+    run_dir,
+    sha256_file,
+    write_json_atomic,
+    write_text_atomic,
+)
+from privacy_warehouse.validate import (
+    ValidationError,
+    ValidationSettings,
+    redact,
+    validate_publication,
+)
+
+PUBLISHED_SCHEMA = "bizdev"
+PUBLISHED_FILE = "analytics.duckdb"
+OK_STATUSES = {"success", "pass"}
+# Resources that run nothing and so report `no-op` when all is well.
+NO_OP_RESOURCE_TYPES = {"exposure"}
+PRIVACY_TEST_PREFIX = "privacy_"
+
+
+class PublishRefused(RuntimeError):
+    """The publication was refused; the previous one is untouched."""
+
+
+class ValidationFailed(PublishRefused):
+    """Great Expectations ran and an expectation failed (already recorded in the evidence)."""
+
+
+# --------------------------------------------------------------------------------------------
+# The build to publish: dbt's artifacts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    """dbt's run_results.json and manifest.json of one target folder."""
+
+    target_path: Path
+    run_results: dict
+    manifest: dict
+
+    @property
+    def run_id(self) -> str:
+        return self.run_results["metadata"]["invocation_id"]
+
+    @property
+    def args(self) -> dict:
+        return self.run_results.get("args") or {}
+
+    @property
+    def build_vars(self) -> dict:
+        build_vars = self.args.get("vars") or {}
+        if isinstance(build_vars, str):  # older dbt wrote the --vars text
+            import yaml
+
+            build_vars = yaml.safe_load(build_vars) or {}
+        return build_vars
+
+    @property
+    def as_of(self) -> str:
+        """The build's evaluation date: var as_of, else the day (UTC) the build started."""
+        if self.build_vars.get("as_of"):
+            return str(self.build_vars["as_of"])
+        return self.run_results["metadata"]["invocation_started_at"][:10]
+
+    @property
+    def project_dir(self) -> Path:
+        return Path(self.args.get("project_dir") or os.getcwd())
+
+    @property
+    def shapes(self) -> dict[str, str]:
+        """The personal-data shapes of dbt_project.yml (for redacting messages)."""
+        try:
+            return ValidationSettings.from_project(self.project_dir, self.build_vars,
+                                                   self.as_of).shapes
+        except (OSError, ValidationError):
+            return {}
+
+
+def load_build(target_path: Path) -> Build:
+    target_path = Path(target_path)
+    artifacts = {}
+    for name in ("run_results.json", "manifest.json"):
+        path = target_path / name
+        try:
+            artifacts[name] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PublishRefused(f"{path} does not exist: run `dbt build` first") from None
+        except (OSError, json.JSONDecodeError) as error:
+            raise PublishRefused(f"{path} cannot be read: {error}") from None
+    return Build(target_path, artifacts["run_results.json"], artifacts["manifest.json"])
+
+
+def _meta(node: dict) -> dict:
+    return (node.get("config") or {}).get("meta") or {}
+
+
+def _access(node: dict) -> str | None:
+    return node.get("access") or (node.get("config") or {}).get("access")
+
+
+def published_nodes(manifest: dict) -> list[dict]:
+    """The models to publish (see the module docstring), sorted by schema and name."""
+    nodes = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or not (node.get("config") or {}).get("enabled", True):
+            continue
+        opt = _meta(node).get("publish")
+        if opt is True or (opt is None and _access(node) == "public"
+                           and node["schema"] == PUBLISHED_SCHEMA):
+            nodes.append(node)
+    return sorted(nodes, key=lambda n: (n["schema"], n.get("alias") or n["name"]))
+
+
+def public_nodes(manifest: dict) -> list[dict]:
+    return [n for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and _access(n) == "public"]
+
+
+def tests_of(manifest: dict, model_id: str) -> list[dict]:
+    """Data tests the manifest attaches to a model (generic tests on it or its columns)."""
+    tests = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        attached = node.get("attached_node")
+        if attached == model_id or (attached is None and
+                                    node.get("depends_on", {}).get("nodes") == [model_id]):
+            tests.append(node)
+    return tests
+
+
+def is_privacy_test(test: dict) -> bool:
+    name = (test.get("test_metadata") or {}).get("name") or test["name"]
+    return name.startswith(PRIVACY_TEST_PREFIX)
+
+
+def audit_build(build: Build, requested_vars: dict | None = None) -> list[str]:
+    """Everything that forbids publishing this build; empty when it may be published."""
+    problems = []
+    which = build.args.get("which")
+    if which != "build":
+        problems.append(f"run_results.json is from `dbt {which}`, not `dbt build`")
+    results = build.run_results.get("results") or []
+    if not results:
+        problems.append("run_results.json lists no results")
+    statuses = {r["unique_id"]: r["status"] for r in results}
+    for unique_id, status in sorted(statuses.items()):
+        resource_type = unique_id.split(".")[0]
+        if status in OK_STATUSES or (status == "no-op" and resource_type in
+                                     NO_OP_RESOURCE_TYPES):
+            continue
+        problems.append(f"{unique_id}: status {status}")
+
+    to_publish = published_nodes(build.manifest)
+    if not to_publish:
+        problems.append("the manifest marks no model for publication")
+    checked = {n["unique_id"]: n for n in [*to_publish, *public_nodes(build.manifest)]}
+    for model_id, node in sorted(checked.items()):
+        if statuses.get(model_id) != "success":
+            problems.append(f"{node['name']} was not built successfully in this run "
+                            f"({statuses.get(model_id, 'not in run_results.json')})")
+        tests = tests_of(build.manifest, model_id)
+        not_run = sorted(t["name"] for t in tests if t["unique_id"] not in statuses)
+        if not_run:
+            problems.append(f"{node['name']}: tests not run in this build: {', '.join(not_run)}")
+        ran_privacy = [t for t in tests if is_privacy_test(t) and t["unique_id"] in statuses]
+        if not ran_privacy:
+            problems.append(f"{node['name']}: no privacy test (privacy_*) ran on it in this build")
+
+    asked = (requested_vars or {}).get("as_of")
+    if asked and str(asked) != build.as_of:
+        problems.append(f"the build was for as_of {build.as_of}, not the requested {asked}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the new file and its Parquet
+# --------------------------------------------------------------------------------------------
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _relation(node: dict) -> str:
+    return f"{_quote(node['schema'])}.{_quote(node.get('alias') or node['name'])}"
+
+
+def table_name(node: dict) -> str:
+    return f"{node['schema']}.{node.get('alias') or node['name']}"
+
+
+def content_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str]:
+    """(rows, checksum): the sum of the upper 64 bits of md5(row as JSON) over all rows.
+
+    Order-independent (a sum), so a copy written in another order has the same checksum, and
+    unlike XOR a duplicated row does not cancel out. 64-bit terms summed as HUGEINT cannot
+    overflow below 2^63 rows.
+    """
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum(md5_number_upper(cast(to_json(t) as varchar))), 0) "
+        f"from {relation} as t"
+    ).fetchall()[0]
+    return int(rows), f"{int(total):032x}"  # fixed width, like a digest
+
+
+def write_publication_file(warehouse_path: Path, new_file: Path,
+                           nodes: list[dict]) -> dict[str, dict]:
+    """Copy `nodes` from the warehouse (attached read-only) into the new DuckDB file."""
+    database = nodes[0]["database"]  # attached under its own name, so views still resolve
+    if database == new_file.stem:
+        raise PublishRefused(f"the warehouse's database is named {database!r}, "
+                             f"like the publication: rename one of them")
+    tables = {}
+    con = duckdb.connect(str(new_file))
+    try:
+        try:
+            con.execute(f"attach '{warehouse_path}' as {_quote(database)} (read_only)")
+        except duckdb.Error as error:
+            raise PublishRefused(f"cannot open the warehouse {warehouse_path} read-only "
+                                 f"(is dbt still writing it?): {error}") from None
+        for node in nodes:
+            relation = _relation(node)
+            con.execute(f"create schema if not exists {_quote(node['schema'])}")
+            con.execute(f"create table {relation} as "
+                        f"select * from {_quote(database)}.{relation} order by all")
+            source = content_checksum(con, f"{_quote(database)}.{relation}")
+            copied = content_checksum(con, relation)
+            if source != copied:
+                raise PublishRefused(f"{table_name(node)}: the copy differs from the warehouse")
+            tables[table_name(node)] = {"row_count": copied[0], "content_checksum": copied[1]}
+        con.execute(f"detach {_quote(database)}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return tables
+
+
+def export_parquet(new_file: Path, nodes: list[dict], parquet_dir: Path,
+                   tables: dict[str, dict]) -> None:
+    """Export every table as sorted Parquet, read it back, record its sha256."""
+    con = duckdb.connect(str(new_file), read_only=True)
+    try:
+        for node in nodes:
+            name = table_name(node)
+            relation = _relation(node)
+            path = parquet_dir / node["schema"] / f"{node.get('alias') or node['name']}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy (select * from {relation} order by all) to '{path}' "
+                        f"(format parquet, compression zstd)")
+            # Parquet lacks some DuckDB types (HUGEINT becomes DOUBLE): cast back before comparing.
+            casts = ", ".join(
+                f"cast({_quote(column)} as {column_type}) as {_quote(column)}"
+                for column, column_type, *_ in con.execute(f"describe {relation}").fetchall()
+            )
+            read_back = f"(select {casts} from read_parquet('{path}'))"
+            if content_checksum(con, read_back) != (tables[name]["row_count"],
+                                                    tables[name]["content_checksum"]):
+                raise PublishRefused(f"{name}: the Parquet file does not hold the table's rows")
+            tables[name]["parquet_path"] = str(path.relative_to(parquet_dir.parent))
+            tables[name]["parquet_sha256"] = sha256_file(path)
+            tables[name]["columns"] = [c for c, *_ in
+                                       con.execute(f"describe {relation}").fetchall()]
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The swap
+# --------------------------------------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _publish_lock(publish_dir: Path):
+    """One publish at a time per PUBLISH_DIR (an advisory lock on a file beside the data)."""
+    with open(publish_dir / ".publish.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishRefused(f"another publish into {publish_dir} is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _place_release(staged_release: Path, release: Path, tables: dict[str, dict]) -> None:
+    """Move the staged Parquet to releases/<run_id>, or reuse an identical earlier one."""
+    if not release.exists():
+        release.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staged_release, release)
+        return
+    try:
+        earlier = json.loads((release / "publication.json").read_text("utf-8"))["tables"]
+    except (OSError, ValueError, KeyError):
+        earlier = None
+    same = earlier is not None and {
+        name: t.get("parquet_sha256") for name, t in earlier.items()
+    } == {name: t["parquet_sha256"] for name, t in tables.items()}
+    if not same:
+        raise PublishRefused(
+            f"{release} already holds a different publication of this run: the warehouse "
+            f"changed after its audited build. Run `dbt build` again."
+        )
+
+
+def _swap(staging: Path, publish_dir: Path, release: Path, publication: dict) -> None:
+    current_link = publish_dir / "parquet"
+    if current_link.exists() and not current_link.is_symlink():
+        raise PublishRefused(f"{current_link} is a real folder, not the release symlink")
+    _place_release(staging / "release", release, publication["tables"])
+    # 1. The database file: one rename.
+    os.replace(staging / PUBLISHED_FILE, publish_dir / PUBLISHED_FILE)
+    # 2. The Parquet: a new symlink under a temporary name, renamed over the old one.
+    temporary_link = publish_dir / f".parquet-{uuid.uuid4().hex}"
+    os.symlink(Path("releases") / release.name / "parquet", temporary_link)
+    os.replace(temporary_link, current_link)
+    # 3. The description, last: it names the publication once the data is in place.
+    write_json_atomic(publish_dir / "publication.json", publication)
+    _fsync_dir(publish_dir)
+
+
+def _remove_leftovers(publish_dir: Path) -> None:
+    """Staging folders and temporary links of a publish that was killed (we hold the lock)."""
+    for leftover in publish_dir.glob(".incoming-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in publish_dir.glob(".parquet-*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _prune_releases(publish_dir: Path, keep: int, current: str) -> None:
+    """Keep the newest `keep` releases (the current one always)."""
+    releases = sorted((p for p in (publish_dir / "releases").iterdir() if p.is_dir()),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in releases[keep:]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole publish
+# --------------------------------------------------------------------------------------------
+
+
+def git_commit(project_dir: Path) -> tuple[str, bool | None]:
+    """(HEAD of the project's repository or "unknown", whether tracked files have changes)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir, check=True,
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=project_dir, check=True, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", None
+    return head, bool(dirty)
+
+
+def _record_attempt(folder: Path | None, outcome: str, details: list[str], shapes) -> None:
+    if folder is None:
+        return
+    write_json_atomic(folder / ATTEMPT, {
+        "outcome": outcome,
+        "details": [redact(d, shapes) for d in details],
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    })
+
+
+def publish(
+    target_path: Path,
+    warehouse_path: Path,
+    publish_dir: Path,
+    evidence_dir: Path | None,
+    requested_vars: dict | None = None,
+    keep_releases: int = 5,
+) -> dict:
+    """Audit, write, validate and swap; return publication.json's content. Raises PublishRefused."""
+    build = load_build(target_path)
+    evidence = run_dir(evidence_dir, build.run_id) if evidence_dir else None
+    shapes = build.shapes
+    if evidence:
+        copy_dbt_artifacts(build.run_results, build.manifest, evidence, shapes)
+
+    problems = audit_build(build, requested_vars)
+    if problems:
+        _record_attempt(evidence, "refused: the build is not fit to publish", problems, shapes)
+        raise PublishRefused("the build is not fit to publish:\n  - " + "\n  - ".join(problems))
+    warehouse_path = Path(warehouse_path)
+    if not warehouse_path.is_file():
+        raise PublishRefused(f"the warehouse {warehouse_path} does not exist")
+    nodes = published_nodes(build.manifest)
+
+    publish_dir = Path(publish_dir)
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(publish_dir):
+        _remove_leftovers(publish_dir)
+        staging = Path(tempfile.mkdtemp(dir=publish_dir, prefix=".incoming-"))
+        try:
+            new_file = staging / PUBLISHED_FILE
+            tables = write_publication_file(warehouse_path, new_file, nodes)
+            export_parquet(new_file, nodes, staging / "release" / "parquet", tables)
+
+            settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
+                                                       build.as_of)
+            docs_dir = (evidence / DATA_DOCS) if evidence else None
+            if docs_dir is not None and docs_dir.exists():
+                shutil.rmtree(docs_dir)  # one run's evidence describes its latest attempt
+            try:
+                report = validate_publication(new_file, warehouse_path, nodes, build.manifest,
+                                              settings, build.run_id, docs_dir)
+            except ValidationError as error:
+                raise PublishRefused(f"Great Expectations could not validate: {error}") from None
+            if evidence:
+                write_text_atomic(evidence / VALIDATION, report.to_json())
+            if not report.success:
+                failed = [f"{suite}: {e.description or e.expectation}"
+                          + (f" ({e.column})" if e.column else "")
+                          + (f": {e.counts.get('unexpected_count')} rows"
+                             if e.counts.get("unexpected_count") else "")
+                          for suite, e in report.failed_expectations]
+                _record_attempt(evidence, "refused: validation failed", failed, shapes)
+                raise ValidationFailed("Great Expectations validation failed:\n  - "
+                                       + "\n  - ".join(failed))
+
+            commit, dirty = git_commit(build.project_dir)
+            publication = {
+                "run_id": build.run_id,
+                "as_of": build.as_of,
+                "git_commit": commit,
+                "git_uncommitted_changes": dirty,
+                "dbt_version": build.run_results["metadata"].get("dbt_version"),
+                "built_at": build.run_results["metadata"].get("generated_at"),
+                "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "validation": {
+                    "success": True,
+                    "suites": len(report.suites),
+                    "expectations": sum(s.evaluated for s in report.suites),
+                },
+                "tables": tables,
+            }
+            write_json_atomic(staging / "release" / "publication.json", publication)
+            release = publish_dir / "releases" / build.run_id
+            _swap(staging, publish_dir, release, publication)
+        except ValidationFailed:
+            raise
+        except PublishRefused as refusal:
+            _record_attempt(evidence, "refused", [str(refusal)], shapes)
+            raise
+        except (duckdb.Error, OSError) as error:
+            # Unexpected, but still before the swap completed: refuse, say why, keep the old.
+            _record_attempt(evidence, "refused: error", [str(error)], shapes)
+            raise PublishRefused(f"publishing failed: {redact(str(error), shapes)}") from error
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        _prune_releases(publish_dir, keep_releases, build.run_id)
+
+    if evidence:
+        write_json_atomic(evidence / PUBLICATION, publication)
+        _record_attempt(evidence, "published", [f"{len(tables)} tables"], shapes)
+    return publication
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "publish", help="publish the audited public marts (write-audit-publish)",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("--target-path", default="target", type=Path,
+                        help="dbt's target folder holding run_results.json (default: target)")
+    parser.add_argument("--vars", default=None,
+                        help="the dbt --vars of the build; its as_of must match the build's")
+    parser.add_argument("--keep-releases", default=5, type=int,
+                        help="Parquet releases to keep (default: 5)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import yaml
+
+    requested_vars = yaml.safe_load(args.vars) if args.vars else None
+    warehouse = Path(os.environ.get("DUCKDB_PATH", "warehouse/warehouse.duckdb"))
+    publish_dir = Path(os.environ.get("PUBLISH_DIR", "publish"))
+    evidence_dir = Path(os.environ.get("EVIDENCE_DIR", "evidence"))
+    try:
+        publication = publish(args.target_path, warehouse, publish_dir, evidence_dir,
+                              requested_vars, args.keep_releases)
+    except PublishRefused as refusal:
+        print(f"publish refused; the previous publication is unchanged.\n{refusal}",
+              file=sys.stderr)
+        return 1
+    print(f"Published run {publication['run_id']} (as_of {publication['as_of']}) to "
+          f"{publish_dir / PUBLISHED_FILE}:")
+    for name, table in publication["tables"].items():
+        print(f"  {name}: {table['row_count']} rows, parquet sha256 {table['parquet_sha256']}")
+    print(f"Evidence: {evidence_dir / publication['run_id']}")
+    return 0

@@ -1,0 +1,445 @@
+"""Write–audit–publish: the publication changes only for an audited, validated build.
+
+Built on the session's hand-written warehouse (conftest.handwritten_warehouse). Each test
+publishes into folders of its own under tmp_path; "byte-identical" is checked by sha256 of every
+file of the publication and the target of the parquet symlink.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from privacy_warehouse import publish as wap
+from privacy_warehouse.publish import PublishRefused, publish
+from privacy_warehouse.report import build_report
+from privacy_warehouse.validate import ValidationSettings, validate_publication
+
+AS_OF = "2026-06-30"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PLANTED_PERSONNUMMER = "19850412-1230"  # C-1's, from the hand-written landing zone
+PLANTED_EMAIL = "asa.oberg@exempel.se"  # L-1's
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers (imported by test_report.py and test_browser.py too)
+# --------------------------------------------------------------------------------------------
+
+
+def publish_into(project, root: Path, target_path: Path | None = None,
+                 warehouse: Path | None = None) -> dict:
+    """Publish `project`'s build into root/publish, evidence into root/evidence."""
+    return publish(
+        target_path=target_path or project.target_path,
+        warehouse_path=warehouse or project.duckdb_path,
+        publish_dir=root / "publish",
+        evidence_dir=root / "evidence",
+        requested_vars={"as_of": project.as_of},
+    )
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(publish_dir: Path) -> dict[str, str]:
+    """sha256 of every file of a publication, and where the parquet symlink points."""
+    state = {}
+    for folder, _, files in os.walk(publish_dir):
+        for name in files:
+            path = Path(folder) / name
+            if name == ".publish.lock" or path.is_symlink():
+                continue
+            state[str(path.relative_to(publish_dir))] = sha256(path)
+    link = publish_dir / "parquet"
+    state["parquet -> "] = os.readlink(link) if link.is_symlink() else "absent"
+    return state
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "privacy_warehouse.cli", *args],
+        env={**os.environ, **env}, capture_output=True, text=True, check=False, timeout=300,
+    )
+
+
+def manifest_of(project) -> dict:
+    return json.loads((project.target_path / "manifest.json").read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# The happy path
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def first_publication(handwritten_warehouse, tmp_path_factory):
+    root = tmp_path_factory.mktemp("publication")
+    started = time.monotonic()
+    publication = publish_into(handwritten_warehouse, root)
+    return root, publication, time.monotonic() - started
+
+
+def test_publish_copies_exactly_the_public_bizdev_marts(handwritten_warehouse,
+                                                        first_publication):
+    root, publication, _ = first_publication
+    publish_dir = root / "publish"
+    manifest = manifest_of(handwritten_warehouse)
+    expected = sorted(
+        f"{n['schema']}.{n['alias']}" for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"].get("access") == "public"
+        and n["schema"] == "bizdev"
+    )
+    assert expected, "the project has no public bizdev mart"
+    assert sorted(publication["tables"]) == expected
+
+    con = duckdb.connect(str(publish_dir / "analytics.duckdb"), read_only=True)
+    try:
+        present = sorted(f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'analytics'").fetchall())
+        assert present == expected, "nothing but the public marts: no staging, no key map"
+        for name, table in publication["tables"].items():
+            rows = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+            assert rows == table["row_count"]
+            assert [c for c, *_ in con.execute(f"describe {name}").fetchall()] == \
+                table["columns"]
+    finally:
+        con.close()
+        for name in expected:  # every row of the warehouse table, nothing else
+            assert handwritten_warehouse.query(f"select count(*) from {name}")[0][0] == \
+                publication["tables"][name]["row_count"]
+
+
+def test_publication_json_names_the_run_and_its_checksums(handwritten_warehouse,
+                                                          first_publication):
+    root, publication, _ = first_publication
+    publish_dir = root / "publish"
+    written = json.loads((publish_dir / "publication.json").read_text())
+    assert written == publication
+    run_results = json.loads((handwritten_warehouse.target_path / "run_results.json").read_text())
+    assert written["run_id"] == run_results["metadata"]["invocation_id"]
+    assert written["as_of"] == AS_OF
+    assert written["git_commit"] == "unknown" or re.fullmatch("[0-9a-f]{40}", written["git_commit"])
+    assert written["validation"]["success"] is True
+
+    link = publish_dir / "parquet"
+    assert link.is_symlink()
+    assert os.readlink(link) == f"releases/{written['run_id']}/parquet"
+    for name, table in written["tables"].items():
+        schema, table_name = name.split(".")
+        parquet = link / schema / f"{table_name}.parquet"
+        assert sha256(parquet) == table["parquet_sha256"]
+        assert table["parquet_path"] == f"parquet/{schema}/{table_name}.parquet"
+        rows = duckdb.sql(f"select count(*) from read_parquet('{parquet}')").fetchall()[0][0]
+        assert rows == table["row_count"]
+        assert len(table["content_checksum"]) > 0
+    # The evidence folder got the checksums and the validation.
+    evidence = root / "evidence" / written["run_id"]
+    assert json.loads((evidence / "publication.json").read_text()) == written
+    assert json.loads((evidence / "validation.json").read_text())["success"]
+    assert (evidence / "data-docs" / "index.html").is_file()
+    assert (evidence / "run_results.json").is_file()
+    assert (evidence / "manifest.json").is_file()
+
+
+def test_content_checksum_ignores_row_order_but_not_duplicates():
+    con = duckdb.connect()
+    con.execute("create table a as select * from (values (1, 'x'), (2, 'y')) t(i, s)")
+    con.execute("create table b as select * from (values (2, 'y'), (1, 'x')) t(i, s)")
+    con.execute("create table c as select * from (values (1, 'x'), (1, 'x'), (2, 'y')) t(i, s)")
+    assert wap.content_checksum(con, "a") == wap.content_checksum(con, "b")
+    assert wap.content_checksum(con, "a")[1] != wap.content_checksum(con, "c")[1]
+
+
+def test_two_publishes_of_one_warehouse_are_byte_identical(handwritten_warehouse,
+                                                           first_publication, tmp_path):
+    _, first, _ = first_publication
+    second = publish_into(handwritten_warehouse, tmp_path / "again")
+    for name, table in first["tables"].items():
+        assert second["tables"][name]["parquet_sha256"] == table["parquet_sha256"], name
+        assert second["tables"][name]["content_checksum"] == table["content_checksum"], name
+    # Publishing the same run again into the same folder reuses its release.
+    third = publish_into(handwritten_warehouse, tmp_path / "again")
+    assert {n: t["parquet_sha256"] for n, t in third["tables"].items()} == \
+        {n: t["parquet_sha256"] for n, t in first["tables"].items()}
+    assert len(list((tmp_path / "again" / "publish" / "releases").iterdir())) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Refusals: the previous publication stays byte-identical
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_planted_personnummer_fails_the_build_and_the_publish(handwritten_warehouse,
+                                                                tmp_path):
+    """The first line: dbt's leak scan fails, so the publish refuses; nothing changes."""
+    root = tmp_path / "out"
+    publish_into(handwritten_warehouse, root)
+    before = snapshot(root / "publish")
+
+    project = handwritten_warehouse.copy(tmp_path / "planted")
+    project.edit("models/marts/bizdev/fct_web_sessions.sql",
+                 "            page_path,\n            row_number()",
+                 f"            '/kund/{PLANTED_PERSONNUMMER}' as page_path,\n"
+                 f"            row_number()")
+    build = project.build()
+    assert build.returncode != 0, "the planted personnummer must fail the dbt build"
+    assert any(n.startswith("privacy_no_identifier_leaks_fct_web_sessions")
+               for n in build.failed_test_names()), build.failed_test_names()
+    # The leaky table is in the working warehouse: only the gate keeps it from analysts.
+    assert project.query("select count(*) from bizdev.fct_web_sessions "
+                         f"where entry_page_path like '%{PLANTED_PERSONNUMMER}%'")[0][0] > 0
+
+    result = run_cli("publish", "--target-path", str(project.target_path),
+                     "--vars", json.dumps({"as_of": AS_OF}),
+                     env={"DUCKDB_PATH": str(project.duckdb_path),
+                          "PUBLISH_DIR": str(root / "publish"),
+                          "EVIDENCE_DIR": str(root / "evidence")})
+    assert result.returncode != 0
+    assert "publish refused" in result.stderr
+    assert "privacy_no_identifier_leaks_fct_web_sessions" in result.stderr
+    assert PLANTED_PERSONNUMMER not in result.stderr + result.stdout
+    assert snapshot(root / "publish") == before
+
+
+def test_great_expectations_fails_on_a_planted_email(handwritten_warehouse, tmp_path):
+    """The second line: the warehouse changed after its green build; GX catches it."""
+    root = tmp_path / "out"
+    publish_into(handwritten_warehouse, root)
+    before = snapshot(root / "publish")
+
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy2(handwritten_warehouse.duckdb_path, tampered)
+    con = duckdb.connect(str(tampered))
+    con.execute("update bizdev.fct_web_sessions set entry_page_path = "
+                f"'/kontakt?from={PLANTED_EMAIL}'")
+    con.close()
+
+    with pytest.raises(PublishRefused, match="validation failed") as refusal:
+        publish_into(handwritten_warehouse, root, warehouse=tampered)
+    assert "fct_web_sessions" in str(refusal.value)
+    assert snapshot(root / "publish") == before
+
+    run_id = json.loads((root / "publish" / "publication.json").read_text())["run_id"]
+    evidence = root / "evidence" / run_id
+    results = json.loads((evidence / "validation.json").read_text())
+    assert results["success"] is False
+    failed = [(s["suite"], e["column"], e["description"]) for s in results["suites"]
+              for e in s["expectations"] if not e["success"]]
+    assert [(suite, column) for suite, column, _ in failed] == \
+        [("bizdev.fct_web_sessions", "entry_page_path")], failed
+    assert "personal data" in failed[0][2]
+    attempt = json.loads((evidence / "publish-attempt.json").read_text())
+    assert attempt["outcome"].startswith("refused")
+    # The report says so, by column and count.
+    build_report(handwritten_warehouse.target_path, root / "evidence", tampered)
+    page = (evidence / "validation.html").read_text()
+    assert "validation failed" in page and "entry_page_path" in page
+    # GX issue 8780: the offending value is in no result and no Data Docs page.
+    for path in evidence.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".html"):
+            assert PLANTED_EMAIL not in path.read_text(errors="replace"), path
+
+
+# Each expectation of the second line, shown failing on a tampered copy of the warehouse:
+# (SQL run on the copy, a suite and column that must then fail).
+TAMPERINGS = {
+    "a malformed pseudonym": (
+        "update bizdev.fct_orders set order_key = 'ord-' || order_key",
+        ("bizdev.fct_orders", "order_key")),
+    "a column not in the contract": (
+        "alter table bizdev.fct_orders add column customer_email varchar",
+        ("bizdev.fct_orders", None)),
+    "a subject past its window": (
+        "update compliance.retention_deadlines set within_window = false "
+        "where purpose = 'business_development'",
+        ("bizdev.fct_orders.retention_window", "within_window")),
+    "an aggregate cell under k": (
+        "insert into bizdev.agg_purchase_patterns "
+        "values ('private', '30_44', 1, 'express', 1, 2, 100.00)",
+        ("bizdev.agg_purchase_patterns", "customer_count")),
+    "a quasi-identifier group under k": (
+        "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-11', "
+        "'postal_area', 'under_1_year', null, null)",
+        ("bizdev.dim_customers.k_anonymity", "group_size")),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERINGS))
+def test_each_expectation_can_fail(handwritten_warehouse, tmp_path, case):
+    sql, (suite, column) = TAMPERINGS[case]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(handwritten_warehouse.duckdb_path, warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute(sql)
+    con.close()
+    published = tmp_path / "published.duckdb"
+    shutil.copy2(warehouse, published)  # stands in for the new file: same tables
+    manifest = manifest_of(handwritten_warehouse)
+    settings = ValidationSettings.from_project(PROJECT_ROOT, {}, AS_OF)
+    report = validate_publication(published, warehouse, wap.published_nodes(manifest),
+                                  manifest, settings, "test-run")
+    assert not report.success
+    failed = {(name, e.column) for name, e in report.failed_expectations}
+    assert (suite, column) in failed, failed
+
+
+def _target_with(project, tmp_path: Path, edit) -> Path:
+    """A copy of the project's target folder with run_results.json edited by `edit`."""
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy2(project.target_path / "manifest.json", target / "manifest.json")
+    run_results = json.loads((project.target_path / "run_results.json").read_text())
+    edit(run_results)
+    (target / "run_results.json").write_text(json.dumps(run_results))
+    return target
+
+
+def _set_status(status: str, name_prefix: str):
+    def edit(run_results):
+        for result in run_results["results"]:
+            if result["unique_id"].split(".")[2].startswith(name_prefix):
+                result["status"] = status
+                return
+        raise AssertionError(f"no result named {name_prefix}")
+    return edit
+
+
+def _drop(name_prefix: str):
+    def edit(run_results):
+        run_results["results"] = [r for r in run_results["results"]
+                                  if not r["unique_id"].split(".")[2].startswith(name_prefix)]
+    return edit
+
+
+def _command(which: str):
+    def edit(run_results):
+        run_results["args"]["which"] = which
+    return edit
+
+
+REFUSALS = {
+    "a failed privacy test": (_set_status("fail", "privacy_k_anonymity_dim_customers"),
+                              "status fail"),
+    "a warning": (_set_status("warn", "unique_fct_orders"), "status warn"),
+    "a skipped model": (_set_status("skipped", "fct_orders"), "status skipped"),
+    "an errored unrelated model": (_set_status("error", "pipeline"), "status error"),
+    "privacy tests not run": (_drop("privacy_"), "no privacy test"),
+    "a public model not built": (_drop("dim_customers"), "not built successfully"),
+    "dbt run instead of build": (_command("run"), "not `dbt build`"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_publish_refuses_a_build_that_is_not_all_green(handwritten_warehouse, first_publication,
+                                                       tmp_path, case):
+    edit, message = REFUSALS[case]
+    root, _, _ = first_publication
+    before = snapshot(root / "publish")
+    target = _target_with(handwritten_warehouse, tmp_path, edit)
+    with pytest.raises(PublishRefused, match="not fit to publish") as refusal:
+        publish_into(handwritten_warehouse, root, target_path=target)
+    assert message in str(refusal.value)
+    assert snapshot(root / "publish") == before
+
+
+def test_publish_refuses_another_as_of_and_a_missing_build(handwritten_warehouse, tmp_path):
+    with pytest.raises(PublishRefused, match="as_of 2026-06-30, not the requested 2026-07-01"):
+        publish(handwritten_warehouse.target_path, handwritten_warehouse.duckdb_path,
+                tmp_path / "publish", None, requested_vars={"as_of": "2026-07-01"})
+    result = run_cli("publish", "--target-path", str(tmp_path / "nothing"),
+                     env={"PUBLISH_DIR": str(tmp_path / "publish"),
+                          "EVIDENCE_DIR": str(tmp_path / "evidence")})
+    assert result.returncode == 1
+    assert "run_results.json does not exist" in result.stderr
+    assert not (tmp_path / "publish" / "analytics.duckdb").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Readers during a publish: old or new, never a mix
+# --------------------------------------------------------------------------------------------
+
+READER = r"""
+import json, sys, time, duckdb
+publish_dir, seconds = sys.argv[1], float(sys.argv[2])
+seen, errors, deadline = [], [], time.monotonic() + seconds
+while time.monotonic() < deadline:
+    try:
+        con = duckdb.connect(publish_dir + "/analytics.duckdb", read_only=True)
+        tables = [f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'analytics' order by all").fetchall()]
+        state = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+        con.close()
+        parquet = duckdb.sql("select count(*) from read_parquet('"
+                             + publish_dir + "/parquet/bizdev/fct_orders.parquet')").fetchall()
+        seen.append([state, parquet[0][0]])
+    except Exception as error:  # any failure to read is a finding
+        errors.append(repr(error))
+print(json.dumps({"seen": seen, "errors": errors}))
+"""
+
+
+def test_a_reader_sees_the_old_or_the_new_publication(handwritten_warehouse, tmp_path):
+    root = tmp_path / "out"
+    publish_into(handwritten_warehouse, root)
+    # A second, different build: one order fewer, under a run id of its own.
+    other = tmp_path / "other.duckdb"
+    shutil.copy2(handwritten_warehouse.duckdb_path, other)
+    con = duckdb.connect(str(other))
+    con.execute("delete from bizdev.fct_orders where order_key = "
+                "(select min(order_key) from bizdev.fct_orders)")
+    con.close()
+    new_id = str(uuid.uuid4())
+
+    def new_run(run_results):
+        run_results["metadata"]["invocation_id"] = new_id
+    other_target = _target_with(handwritten_warehouse, tmp_path, new_run)
+
+    old_state = _reader_state(root / "publish")
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "publish"), "15"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(2):
+            publish_into(handwritten_warehouse, root, target_path=other_target, warehouse=other)
+            publish_into(handwritten_warehouse, root)
+    finally:
+        output, _ = reader.communicate(timeout=120)
+    publish_into(handwritten_warehouse, root, target_path=other_target, warehouse=other)
+    new_state = _reader_state(root / "publish")
+    assert old_state != new_state
+
+    observed = json.loads(output)
+    assert observed["errors"] == []
+    assert len(observed["seen"]) > 10
+    # The file and the Parquet are each swapped atomically (one after the other, so a reader
+    # reading both may see the file of one and the Parquet of the other, never half of either).
+    for database, parquet in observed["seen"]:
+        assert database in (old_state[0], new_state[0]), database
+        assert parquet in (old_state[1], new_state[1]), parquet
+    assert {json.dumps(d, sort_keys=True) for d, _ in observed["seen"]} == \
+        {json.dumps(old_state[0], sort_keys=True), json.dumps(new_state[0], sort_keys=True)}, \
+        "the reader should have seen both publications"
+
+
+def _reader_state(publish_dir: Path) -> list:
+    con = duckdb.connect(str(publish_dir / "analytics.duckdb"), read_only=True)
+    tables = [f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'analytics' order by all").fetchall()]
+    state = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+    con.close()
+    parquet = publish_dir / "parquet" / "bizdev" / "fct_orders.parquet"
+    return [state, duckdb.sql(f"select count(*) from read_parquet('{parquet}')").fetchall()[0][0]]
