@@ -1,0 +1,84 @@
+"""Robustness: bad rows change nothing but the rejects, a killed build leaves nothing behind
+that the next build would not fix, and hostile text comes through unmangled."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+from datetime import date
+
+import duckdb
+import pytest
+
+from dbt_project_runner import DBT, PROJECT_ROOT, DbtProject
+from privacy_warehouse.generate import generate_landing_zone
+
+AS_OF = date(2026, 6, 30)
+MART_SCHEMAS = ("bizdev", "marketing", "sales", "contract_admin", "legal")
+
+
+def table_checksums(project: DbtProject, schemas=MART_SCHEMAS) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent checksum of every row, per table."""
+    con = duckdb.connect(str(project.duckdb_path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ({', '.join(repr(s) for s in schemas)}) "
+            "and table_type = 'BASE TABLE' order by 1, 2").fetchall()
+        return {
+            f"{schema}.{name}": tuple(con.execute(
+                f"select count(*), coalesce(sum(hash(t::varchar)), 0) from {schema}.{name} as t"
+            ).fetchall()[0])
+            for schema, name in tables
+        }
+    finally:
+        con.close()
+
+
+def _build(tmp_path_factory, name: str, bad_rows: float) -> DbtProject:
+    root = tmp_path_factory.mktemp(name)
+    generate_landing_zone(root / "raw", scale=0.01, seed=11, as_of=AS_OF, bad_rows=bad_rows)
+    project = DbtProject(root=PROJECT_ROOT, raw_data_dir=root / "raw", work_dir=root / "run",
+                         as_of=AS_OF.isoformat())
+    result = project.build("--exclude", "test_type:unit")
+    assert result.returncode == 0, result.output[-4000:]
+    return project
+
+
+def test_bad_rows_change_nothing_but_the_rejects(tmp_path_factory):
+    clean = _build(tmp_path_factory, "clean", 0.0)
+    dirty = _build(tmp_path_factory, "dirty", 0.05)
+    assert dirty.query("select count(*) from compliance.rejected_rows")[0][0] > 100
+    assert clean.query("select count(*) from compliance.rejected_rows")[0][0] == 0
+    assert table_checksums(dirty) == table_checksums(clean)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_killed_build_then_a_rerun_equals_an_uninterrupted_build(
+    handwritten_warehouse, tmp_path, seed
+):
+    expected = table_checksums(handwritten_warehouse)
+    project = handwritten_warehouse.copy(tmp_path, copy_warehouse=False)
+    command = [str(DBT), "build", "--vars", f'{{"as_of": "{project.as_of}"}}',
+               "--target-path", str(project.target_path), "--log-path", str(project.log_path)]
+    process = subprocess.Popen(command, cwd=project.root, env=project.env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    time.sleep(random.Random(seed).uniform(6, 14))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    result = project.build()
+    assert result.returncode == 0, result.output[-3000:]
+    assert table_checksums(project) == expected
+
+
+def test_hostile_text_is_kept_byte_for_byte(handwritten_warehouse):
+    names = dict(handwritten_warehouse.query(
+        "select customer_id, customer_name from contract_admin.customers"))
+    assert names["C-2"] == "Zoë O'Brien \"Citat\""
+    assert names["C-4"] == "Malmö Frakt HB'; drop table customers; --"
+    message = handwritten_warehouse.query(
+        "select message from staging.stg_web__form_submissions where submission_id = 'F-1'")
+    assert message == [("Hej! \u200fמה 🚚 'quote' \x07",)]
