@@ -58,7 +58,8 @@ run: build publish report
 
 lint: setup
 	$(BIN)/ruff check src tests/python
-	$(BIN)/sqlfluff lint models macros analyses tests --processes 2
+	@# The dbt templater compiles the project, which opens a DuckDB connection: lint in memory.
+	DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models macros analyses tests --processes 2
 
 test: setup key lint
 	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile
