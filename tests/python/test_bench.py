@@ -55,6 +55,23 @@ def test_targets_are_judged_on_the_largest_scale():
     assert targets["incremental_share"]["status"] == "pass"  # 5 %
 
 
+def test_a_target_not_measured_at_scale_10_falls_back_and_says_so():
+    report = fake_report()
+    big = report["scales"][1]
+    for key in ("run", "direct", "incremental"):
+        del big["steps"][key]
+    big["derived"] = bench.derive(big)
+    targets = {t["key"]: t for t in bench.evaluate_targets(report["scales"])}
+    assert targets["build_seconds"]["scale"] == 10.0
+    assert targets["overhead_share"]["scale"] == 1.0
+    assert "not measured at scale 10" in targets["overhead_share"]["target"]
+    assert targets["incremental_share"]["scale"] == 1.0
+    del report["scales"][0]["steps"]["incremental"]
+    report["scales"][0]["derived"] = bench.derive(report["scales"][0])
+    targets = {t["key"]: t for t in bench.evaluate_targets(report["scales"])}
+    assert targets["incremental_share"]["status"] == "n/a"
+
+
 def test_markdown_has_every_target_the_steps_and_the_machine():
     report = fake_report()
     markdown = bench.render_markdown(report)
