@@ -11,6 +11,8 @@ warehouse; they read a separate publication that only changes here, in this orde
    `error`, `fail`, `warn` or `skipped`. Every published and every public model was built in it,
    every test the manifest attaches to such a model ran in it and passed, and at least one of
    them is a privacy test (`privacy_*`). With `--vars`, the build's as_of must be the one asked.
+   The warehouse's ledger (`audit.build_invocations`) must name that build as the last dbt
+   invocation that touched it, and show it finished (see check_ledger).
 2. **Write** the published models into a NEW DuckDB file in a temporary folder inside
    PUBLISH_DIR (same file system, so the final rename is atomic), schema and table names as in
    the warehouse (`bizdev.fct_orders`) and nothing else: no staging, no key map, no raw ids.
@@ -277,9 +279,39 @@ def content_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int
     return int(rows), f"{int(total):032x}"  # fixed width, like a digest
 
 
+LEDGER = "audit.build_invocations"  # written by the on-run-start/-end hooks (macros/audit)
+
+
+def check_ledger(con: duckdb.DuckDBPyConnection, database: str, run_id: str) -> None:
+    """The warehouse must have been written last by the audited build, and that build finished.
+
+    run_results.json alone cannot tell: a build that is killed, or stops in its on-run-start
+    checks, leaves the previous green run_results.json on disk beside a warehouse it may
+    already have changed. The ledger's first row is written before anything else runs.
+    """
+    try:
+        rows = con.execute(
+            f"select invocation_id, finished_at from {_quote(database)}.{LEDGER} "
+            "order by started_at desc limit 1").fetchall()
+    except duckdb.CatalogException:
+        raise PublishRefused(f"the warehouse has no {LEDGER}: it was not written by this "
+                             "project's dbt build") from None
+    if not rows:
+        raise PublishRefused(f"{LEDGER} is empty: no build is recorded in the warehouse")
+    latest, finished_at = rows[0]
+    if latest != run_id:
+        raise PublishRefused(
+            f"the warehouse was last written by dbt invocation {latest}, not by the audited "
+            f"build {run_id} (a later build failed or was killed?): build again, then publish")
+    if finished_at is None:
+        raise PublishRefused(f"the audited build {run_id} never finished (killed?): build again")
+
+
 def write_publication_file(warehouse_path: Path, new_file: Path,
-                           nodes: list[dict]) -> dict[str, dict]:
-    """Copy `nodes` from the warehouse (attached read-only) into the new DuckDB file."""
+                           nodes: list[dict], run_id: str | None = None) -> dict[str, dict]:
+    """Copy `nodes` from the warehouse (attached read-only) into the new DuckDB file.
+
+    With `run_id`, first check the warehouse's build ledger names that build (check_ledger)."""
     database = nodes[0]["database"]  # attached under its own name, so views still resolve
     if database == new_file.stem:
         raise PublishRefused(f"the warehouse's database is named {database!r}, "
@@ -292,6 +324,8 @@ def write_publication_file(warehouse_path: Path, new_file: Path,
         except duckdb.Error as error:
             raise PublishRefused(f"cannot open the warehouse {warehouse_path} read-only "
                                  f"(is dbt still writing it?): {error}") from None
+        if run_id is not None:
+            check_ledger(con, database, run_id)
         for node in nodes:
             relation = _relation(node)
             con.execute(f"create schema if not exists {_quote(node['schema'])}")
@@ -477,7 +511,7 @@ def publish(
         staging = Path(tempfile.mkdtemp(dir=publish_dir, prefix=".incoming-"))
         try:
             new_file = staging / PUBLISHED_FILE
-            tables = write_publication_file(warehouse_path, new_file, nodes)
+            tables = write_publication_file(warehouse_path, new_file, nodes, build.run_id)
             export_parquet(new_file, nodes, staging / "release" / "parquet", tables)
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
