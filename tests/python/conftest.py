@@ -31,4 +31,5 @@ def handwritten_warehouse(tmp_path_factory, handwritten_landing_zone) -> DbtProj
     )
     result = project.build()
     assert result.returncode == 0, result.output[-5000:]
+    project.frozen = True
     return project

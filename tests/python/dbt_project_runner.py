@@ -60,6 +60,9 @@ class DbtProject:
     key: str = "0" * 16 + "test-key-for-pytest-only-0123456789abcdef"
     as_of: str = "2026-06-30"
     extra_vars: dict = field(default_factory=dict)
+    # A session fixture's build is shared by many tests: its target/ and warehouse must not
+    # change under them. Frozen projects refuse to run dbt; tests run it on a copy().
+    frozen: bool = False
 
     @property
     def duckdb_path(self) -> Path:
@@ -90,6 +93,7 @@ class DbtProject:
 
     def dbt(self, *args: str, as_of: str | None = None, env: dict | None = None,
             vars: dict | None = None) -> DbtResult:
+        assert not self.frozen, "this build is shared by other tests: run dbt on a copy()"
         self.work_dir.mkdir(parents=True, exist_ok=True)
         run_results = self.target_path / "run_results.json"
         run_results.unlink(missing_ok=True)

@@ -13,14 +13,15 @@ ANALYSES = [
 
 
 @pytest.mark.parametrize("analysis", ANALYSES)
-def test_analysis_compiles_and_runs_on_bizdev_only(handwritten_warehouse, analysis):
-    result = handwritten_warehouse.dbt("compile", "-s", analysis)
+def test_analysis_compiles_and_runs_on_bizdev_only(handwritten_warehouse, analysis, tmp_path):
+    project = handwritten_warehouse.copy(tmp_path)
+    result = project.dbt("compile", "-s", analysis)
     assert result.returncode == 0, result.output[-2000:]
-    compiled = next(handwritten_warehouse.target_path.rglob(f"{analysis}.sql")).read_text()
+    compiled = next(project.target_path.rglob(f"{analysis}.sql")).read_text()
     referenced = {part.split(".")[1].strip('"') for part in compiled.split() if "." in part
                   and part.split(".")[0].strip('"').endswith("warehouse")}
     assert referenced == {"bizdev"}, referenced
-    con = duckdb.connect(str(handwritten_warehouse.duckdb_path), read_only=True)
+    con = duckdb.connect(str(project.duckdb_path), read_only=True)
     try:
         con.execute(compiled).fetchall()
     finally:

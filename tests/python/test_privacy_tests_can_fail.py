@@ -105,9 +105,9 @@ def test_privacy_test_fails_on_its_planted_violation(handwritten_warehouse, tmp_
     assert not others, (case, others)
 
 
-def test_the_unmutated_models_pass_the_same_tests(handwritten_warehouse):
+def test_the_unmutated_models_pass_the_same_tests(handwritten_warehouse, tmp_path):
     """The baseline: on the real models every privacy test passes."""
-    result = handwritten_warehouse.dbt(
+    result = handwritten_warehouse.copy(tmp_path).dbt(
         "test", "-s", "fct_orders", "fct_web_sessions", "dim_customers", "pipeline",
         "interest_scores", "direct_marketing_audience", "assert_purpose_models_carry_privacy_tests",
     )
