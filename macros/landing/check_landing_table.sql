@@ -79,14 +79,32 @@ with source_rows as (
 
 ),
 
+with_id_counts as (
+
+    select
+        *,
+        count(*) over (partition by {{ primary_key | join(', ') }}) as rows_with_id
+    from source_rows
+
+),
+
+{#- Two copies of a row share its id, so only rows whose id repeats need the comparison of
+    every column: that keeps the wide (all-column) window off the millions of unique rows. #}
 counted as (
 
     select
         *,
-        count(*) over (partition by {{ primary_key | join(', ') }}) as rows_with_id,
+        1 as identical_rows,
+        1 as copy_number
+    from with_id_counts
+    where rows_with_id = 1
+    union all
+    select
+        *,
         count(*) over (partition by {{ column_names | join(', ') }}) as identical_rows,
         row_number() over (partition by {{ column_names | join(', ') }} order by {{ primary_key | join(', ') }}) as copy_number
-    from source_rows
+    from with_id_counts
+    where rows_with_id > 1
 
 ),
 
