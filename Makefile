@@ -56,7 +56,7 @@ report: setup
 
 run: build publish report
 
-lint: setup
+lint: setup key
 	$(BIN)/ruff check src tests/python
 	@# The dbt templater compiles the project, which opens a DuckDB connection: lint in memory.
 	DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models macros analyses tests --processes 2

@@ -1,55 +1,50 @@
 {#
-    Every raw identifier value of the landing zone (each source column with
-    meta.direct_identifier, accepted or rejected rows alike) and its unkeyed MD5, SHA-1 and SHA-256:
-    the values no pseudonymised output may contain. Computed once per build, so the leak scan of
-    each mart is a join, not a rescan of the landing zone. Raw values shorter than 6 characters
-    (card_last4) are left out, since they would match ordinary numbers; their hashes are kept.
+    Every raw identifier value of the landing zone (private.leak_scan_identifiers) and its unkeyed
+    MD5, SHA-1 and SHA-256: the values no pseudonymised output may contain. Computed once, so the
+    leak scan of each mart is a join, not a rescan of the landing zone. Raw values shorter than 6
+    characters (card_last4) are left out, since they would match ordinary numbers; their hashes
+    are kept.
+
+    Incremental, because a value's hashes never change: a daily build hashes only the values new
+    since the last build (or whose first source changed). The post-hook removes the values no
+    longer in the landing zone, so the table holds exactly what a full rebuild would.
 #}
-{# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
--- depends_on: {{ ref('base_booking__agreements') }}
--- depends_on: {{ ref('base_booking__customers') }}
--- depends_on: {{ ref('base_booking__invoice_lines') }}
--- depends_on: {{ ref('base_booking__invoices') }}
--- depends_on: {{ ref('base_booking__orders') }}
--- depends_on: {{ ref('base_booking__payments') }}
--- depends_on: {{ ref('base_consent__consent_events') }}
--- depends_on: {{ ref('base_consent__objections') }}
--- depends_on: {{ ref('base_crm__activities') }}
--- depends_on: {{ ref('base_crm__leads') }}
--- depends_on: {{ ref('base_crm__survey_responses') }}
--- depends_on: {{ ref('base_legal__legal_holds') }}
--- depends_on: {{ ref('base_web__form_submissions') }}
--- depends_on: {{ ref('base_web__page_views') }}
-{%- set identifier_columns = [] -%}
-{%- if execute -%}
-    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
-        {%- for column in source.columns.values() if (column.meta or {}).get('direct_identifier') -%}
-            {%- do identifier_columns.append((source.source_name, source.name, column.name)) -%}
-        {%- endfor -%}
-    {%- endfor -%}
-{%- endif %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['identifier_value'],
+    on_schema_change='fail',
+    post_hook=[
+        "delete from {{ this }} as kept
+         where not exists (
+             select 1 from {{ ref('leak_scan_identifiers') }} as identifiers
+             where identifiers.identifier_value = kept.identifier_value
+         )"
+    ],
+) }}
 
-with identifier_values as (
-    {%- for system, table, column in identifier_columns %}
-        select distinct
-            cast({{ column }} as varchar) as identifier_value,
-            '{{ system }}.{{ table }}.{{ column }}' as identifier_source
-        from {{ ref('base_' ~ system ~ '__' ~ table) }}
-        where {{ column }} is not null
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-    {%- if not identifier_columns %}
-    select cast(null as varchar) as identifier_value, cast(null as varchar) as identifier_source where false
-    {%- endif %}
-),
-
-distinct_values as (
+with identifiers as (
 
     select
         identifier_value,
-        min(identifier_source) as identifier_source
-    from identifier_values
-    group by identifier_value
+        identifier_source
+    from {{ ref('leak_scan_identifiers') }}
+
+),
+
+identifiers_to_hash as (
+
+    select identifiers.*
+    from identifiers
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as scanned
+        where
+            scanned.identifier_value = identifiers.identifier_value
+            and scanned.identifier_source = identifiers.identifier_source
+    )
+    {%- endif %}
 
 ),
 
@@ -57,17 +52,19 @@ final as (
 
     select
         identifier_value as scan_value,
+        identifier_value,
         identifier_source,
         'raw value' as value_form
-    from distinct_values
+    from identifiers_to_hash
     where length(identifier_value) >= 6
     {%- for algorithm in ['md5', 'sha1', 'sha256'] %}
         union all
         select
             {{ unkeyed_hash(algorithm, 'identifier_value') }} as scan_value,
+            identifier_value,
             identifier_source,
             'unkeyed {{ algorithm }}' as value_form
-        from distinct_values
+        from identifiers_to_hash
     {%- endfor %}
 
 )

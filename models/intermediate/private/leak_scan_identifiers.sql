@@ -1,0 +1,57 @@
+{#
+    Every distinct raw identifier value of the landing zone (each source column with
+    meta.direct_identifier, accepted or rejected rows alike), with the first source column (by
+    name) it occurs in. private.leak_scan_values adds its unkeyed hashes.
+#}
+{# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
+-- depends_on: {{ ref('base_booking__agreements') }}
+-- depends_on: {{ ref('base_booking__customers') }}
+-- depends_on: {{ ref('base_booking__invoice_lines') }}
+-- depends_on: {{ ref('base_booking__invoices') }}
+-- depends_on: {{ ref('base_booking__orders') }}
+-- depends_on: {{ ref('base_booking__payments') }}
+-- depends_on: {{ ref('base_consent__consent_events') }}
+-- depends_on: {{ ref('base_consent__objections') }}
+-- depends_on: {{ ref('base_crm__activities') }}
+-- depends_on: {{ ref('base_crm__leads') }}
+-- depends_on: {{ ref('base_crm__survey_responses') }}
+-- depends_on: {{ ref('base_legal__legal_holds') }}
+-- depends_on: {{ ref('base_web__form_submissions') }}
+-- depends_on: {{ ref('base_web__page_views') }}
+{%- set identifier_columns = [] -%}
+{%- if execute -%}
+    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
+        {%- for column in source.columns.values() if (column.meta or {}).get('direct_identifier') -%}
+            {%- do identifier_columns.append((source.source_name, source.name, column.name)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endif %}
+
+with identifier_values as (
+    {%- for system, table, column in identifier_columns %}
+        select distinct
+            cast({{ column }} as varchar) as identifier_value,
+            '{{ system }}.{{ table }}.{{ column }}' as identifier_source
+        from {{ ref('base_' ~ system ~ '__' ~ table) }}
+        where {{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {%- if not identifier_columns %}
+    select cast(null as varchar) as identifier_value, cast(null as varchar) as identifier_source where false
+    {%- endif %}
+),
+
+distinct_values as (
+
+    select
+        identifier_value,
+        min(identifier_source) as identifier_source
+    from identifier_values
+    group by identifier_value
+
+)
+
+select
+    identifier_value,
+    identifier_source
+from distinct_values
