@@ -464,13 +464,17 @@ def run_validation(target_path: Path, published: Path, warehouse: Path, docs_dir
 
 
 def node_timings(run_results: dict) -> list[dict]:
-    """Every result's execution time (the `execute` timing, else execution_time), slowest first."""
+    """Every result's execution time (the `execute` timing, else execution_time), slowest first.
+
+    A hook's work happens while it compiles (its macro runs queries), so hooks count whole.
+    """
     rows = []
     for result in run_results.get("results") or []:
         uid = result["unique_id"]
-        seconds = None
+        seconds = float(result.get("execution_time") or 0.0) if uid.startswith("operation.") \
+            else None
         for timing in result.get("timing") or []:
-            if timing.get("name") == "execute" and timing.get("started_at") \
+            if seconds is None and timing.get("name") == "execute" and timing.get("started_at") \
                     and timing.get("completed_at"):
                 seconds = (_parse_time(timing["completed_at"])
                            - _parse_time(timing["started_at"])).total_seconds()
@@ -490,6 +494,26 @@ def _short_name(unique_id: str) -> str:
     return ".".join(parts[2:]) if len(parts) > 2 else unique_id
 
 
+OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def node_errors(run_results: dict) -> list[dict]:
+    """The nodes that errored or failed, with the kind of error only (a message may quote data).
+
+    DuckDB's out-of-memory message holds sizes only and is kept whole.
+    """
+    errors = []
+    for result in run_results.get("results") or []:
+        if result.get("status") not in ("error", "fail"):
+            continue
+        message = str(result.get("message") or "")
+        oom = next((line.strip() for line in message.splitlines() if OUT_OF_MEMORY in line), None)
+        kind = oom or (message.strip().splitlines()[0].split(":")[0][:120] if message else "")
+        errors.append({"name": _short_name(result["unique_id"]), "status": result["status"],
+                       "error": kind, "out_of_memory": oom is not None})
+    return errors
+
+
 def summarise_run(run_results: dict) -> dict:
     timings = node_timings(run_results)
     by_type: dict[str, dict] = {}
@@ -507,6 +531,7 @@ def summarise_run(run_results: dict) -> dict:
         "top_models": [r for r in timings if r["type"] == "model"][:TOP_N],
         "top_tests": [r for r in timings if r["type"] == "test"][:TOP_N],
         "hooks": [r for r in timings if r["type"] == "operation"],
+        "errors": node_errors(run_results),
         "all": timings,
     }
 
@@ -580,7 +605,7 @@ def bench_scale(scale: float, settings: Settings, result: dict,
     logs.mkdir(parents=True)
     env = base_env()
     steps: dict[str, dict] = result.setdefault("steps", {})
-    result.update({"scale": scale, "memory_limit": settings.memory_limit})
+    result.update({"scale": scale, "memory_limit": settings.memory_limit, "work_dir": str(work)})
 
     def record(key: str, step: StepResult) -> StepResult:
         steps[key] = asdict(step)
@@ -804,7 +829,8 @@ def evaluate_targets(scales: list[dict]) -> list[dict]:
 
     with_build = judged_on(lambda steps, derived: "build" in steps)
     add("build_seconds", "full build with all tests", f"< {TARGET_BUILD_SECONDS:.0f} s",
-        with_build, lambda st, d, s: (st["build"]["wall_s"], f"{st['build']['wall_s']:.1f} s",
+        with_build, lambda st, d, s: (st["build"]["wall_s"], f"{st['build']['wall_s']:.1f} s"
+                                      + ("" if st["build"]["returncode"] == 0 else " (failed)"),
                                       st["build"]["returncode"] == 0
                                       and st["build"]["wall_s"] < TARGET_BUILD_SECONDS))
     add("peak_memory", "peak memory of the build, process tree",
@@ -812,12 +838,19 @@ def evaluate_targets(scales: list[dict]) -> list[dict]:
         lambda st, d, s: (st["build"]["peak_rss_bytes"], _gib(st["build"]["peak_rss_bytes"]),
                           st["build"]["peak_rss_bytes"] < TARGET_PEAK_BYTES))
     memory_limit = (with_build or {}).get("memory_limit", DEFAULT_MEMORY_LIMIT)
+    def bounded(st: dict, d: dict, s: dict) -> tuple:
+        errors = (s.get("build_nodes") or {}).get("errors") or []
+        oom = [e["name"] for e in errors if e.get("out_of_memory")]
+        if oom:
+            shown = "out of memory in " + ", ".join(f"`{name}`" for name in oom)
+        elif st["build"]["returncode"] == 0:
+            shown = "completed"
+        else:
+            shown = f"exit {st['build']['returncode']} (not for memory)"
+        return st["build"]["returncode"], shown, not oom and st["build"]["returncode"] == 0
+
     add("bounded_memory", f"build completes under DuckDB memory_limit {memory_limit}",
-        "no out-of-memory", with_build,
-        lambda st, d, s: (st["build"]["returncode"],
-                          "completed" if st["build"]["returncode"] == 0
-                          else f"exit {st['build']['returncode']}",
-                          st["build"]["returncode"] == 0))
+        "no out-of-memory", with_build, bounded)
     add("floor_multiple", "full build without tests (`dbt run`) vs the floor",
         f"< {TARGET_FLOOR_MULTIPLE:.0f} x floor",
         judged_on(lambda steps, derived: "run_over_floor" in derived),
@@ -968,6 +1001,15 @@ def render_markdown(report: dict) -> str:
             took = f", `dbt build` {build['wall_s']:.1f} s" if build else ""
             lines.append(f"Incremental day at scale {_scale_text(s['scale'])}: {inc['day']} "
                          f"({added}){took}; incremental models: {models}.")
+    for s in scales:
+        for key, what in (("build_nodes", "full build"), ("run_nodes", "`dbt run`"),
+                          ("incremental_nodes", "build after one day")):
+            for error in (s.get(key) or {}).get("errors") or []:
+                lines.append(f"Failed in the {what} at scale {_scale_text(s['scale'])}: "
+                             f"`{error['name']}` ({error['status']}): {error['error']}.")
+        if s.get("skipped"):
+            lines.append(f"Not run at scale {_scale_text(s['scale'])}: "
+                         f"{', '.join(s['skipped'])} (time budget).")
     lines.append("")
     for s in scales:
         label = _scale_text(s["scale"])
@@ -1227,14 +1269,16 @@ def render_only(json_path: Path) -> list[Path]:
         inc = result.get("incremental_day")
         if inc and not inc.get("rows_added") and inc.get("landing_zone"):
             inc["rows_added"] = day_rows(Path(inc["landing_zone"]), inc["day"])
+        for key, folder in (("build_nodes", "target-build"), ("run_nodes", "target-run"),
+                            ("incremental_nodes", "target-incremental")):
+            work = Path(result.get("work_dir") or json_path.resolve().parent.parent / "work"
+                        / f"scale-{_scale_text(result['scale'])}")
+            run_results = work / folder / "run_results.json"
+            if key in result and run_results.exists():  # dbt's artifacts are still there
+                result[key] = summarise_run(_read_json(run_results))
         result["derived"] = derive(result)
     report["targets"] = evaluate_targets(report.get("scales") or [])
-    paths = [json_path.with_suffix(".json"), json_path.with_suffix(".md"),
-             json_path.with_suffix(".svg")]
-    paths[0].write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    paths[1].write_text(render_markdown(report), encoding="utf-8")
-    paths[2].write_text(render_svg(report), encoding="utf-8")
-    return paths
+    return write_results(report, json_path.parent)
 
 
 def run(args: argparse.Namespace) -> int:
