@@ -1055,8 +1055,9 @@ CHART_SERIES = [
 ]
 
 
-def render_svg(report: dict, width: int = 720, height: int = 420) -> str:
-    """Time against scale, one line per step; x on a log scale, y linear from zero."""
+def render_svg(report: dict, width: int = 760, height: int = 440) -> str:
+    """Time against scale, one line per step, both axes logarithmic (the floor is seconds, a
+    build can be half an hour). A step that failed is drawn as a hollow point, marked failed."""
     import math
 
     scales = sorted(report["scales"], key=lambda s: s["scale"])
@@ -1065,26 +1066,27 @@ def render_svg(report: dict, width: int = 720, height: int = 420) -> str:
         points = []
         for s in scales:
             if key == "floor" and s.get("floor"):
-                points.append((s["scale"], s["floor"]["seconds"]))
+                points.append((s["scale"], s["floor"]["seconds"], False))
             elif key in (s.get("steps") or {}):
-                points.append((s["scale"], s["steps"][key]["wall_s"]))
+                step = s["steps"][key]
+                points.append((s["scale"], step["wall_s"], bool(step.get("returncode"))))
         if points:
             series.append((label, colour, points))
-    left, right, top, bottom = 60, 200, 40, 50
+    left, right, top, bottom = 60, 230, 40, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [s["scale"] for s in scales] or [1]
     x_min, x_max = math.log10(min(xs)), math.log10(max(xs))
     if x_max == x_min:
         x_min, x_max = x_min - 0.5, x_max + 0.5
-    y_max = max([y for _, _, pts in series for _, y in pts] + [1.0])
-    y_step = _nice_step(y_max / 5)
-    y_top = y_step * math.ceil(y_max / y_step)
+    values = [max(y, 0.01) for _, _, pts in series for _, y, _ in pts] or [1.0]
+    y_low = math.floor(math.log10(min(values)))
+    y_high = max(math.ceil(math.log10(max(values))), y_low + 1)
 
     def px(x: float) -> float:
         return left + (math.log10(x) - x_min) / (x_max - x_min) * plot_w
 
     def py(y: float) -> float:
-        return top + plot_h - y / y_top * plot_h
+        return top + plot_h - (math.log10(max(y, 0.01)) - y_low) / (y_high - y_low) * plot_h
 
     title = f"Time against scale ({report['date']}, {report['machine'].get('cores')} cores)"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -1092,12 +1094,11 @@ def render_svg(report: dict, width: int = 720, height: int = 420) -> str:
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{left}" y="22" font-size="14" font-weight="bold">'
            f'{escape(title)}</text>']
-    y = 0.0
-    while y <= y_top + 1e-9:
+    for power in range(y_low, y_high + 1):
+        y = 10.0 ** power
         out.append(f'<line x1="{left}" y1="{py(y):.1f}" x2="{left + plot_w}" y2="{py(y):.1f}" '
                    'stroke="#ddd"/>')
         out.append(f'<text x="{left - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{y:g}</text>')
-        y += y_step
     for x in xs:
         out.append(f'<line x1="{px(x):.1f}" y1="{top}" x2="{px(x):.1f}" y2="{top + plot_h}" '
                    'stroke="#eee"/>')
@@ -1106,35 +1107,29 @@ def render_svg(report: dict, width: int = 720, height: int = 420) -> str:
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
                'scale (log)</text>')
     out.append(f'<text x="16" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-               f'transform="rotate(-90 16 {top + plot_h / 2:.1f})">seconds (wall clock)</text>')
+               f'transform="rotate(-90 16 {top + plot_h / 2:.1f})">seconds (wall clock, log)</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
                'stroke="#999"/>')
     for index, (label, colour, points) in enumerate(series):
-        coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
+        coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _ in points)
         out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" '
                    'stroke-width="2"/>')
-        for x, y in points:
-            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}">'
+        for x, y, failed in points:
+            fill = "white" if failed else colour
+            note = " (failed)" if failed else ""
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{fill}" '
+                       f'stroke="{colour}" stroke-width="2">'
                        f'<title>{escape(label)}: {y:.1f} s at scale {escape(_scale_text(x))}'
-                       '</title></circle>')
+                       f'{note}</title></circle>')
+            if failed:
+                out.append(f'<text x="{px(x) - 8:.1f}" y="{py(y) - 8:.1f}" text-anchor="end" '
+                           f'fill="{colour}">failed after {y:.0f} s</text>')
         legend_y = top + 10 + index * 20
         out.append(f'<line x1="{left + plot_w + 15}" y1="{legend_y}" x2="{left + plot_w + 35}" '
                    f'y2="{legend_y}" stroke="{colour}" stroke-width="3"/>')
         out.append(f'<text x="{left + plot_w + 40}" y="{legend_y + 4}">{escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
-
-
-def _nice_step(raw: float) -> float:
-    import math
-
-    if raw <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
 
 
 NOTES = [
