@@ -42,12 +42,12 @@ def find_bin_dir() -> Path:
     for candidate in candidates:
         if (candidate / "initdb").is_file() and (candidate / "pg_ctl").is_file():
             return candidate
-    on_path = shutil.which("initdb")
+    on_path = None if named else shutil.which("initdb")
     if on_path and shutil.which("pg_ctl"):
         return Path(on_path).parent
     raise PostgresUnavailable(
         "PostgreSQL server binaries (initdb, pg_ctl) not found "
-        f"({'POSTGRES_BIN_DIR=' + named if named else '/usr/lib/postgresql/*/bin'}, PATH). "
+        f"(looked in {'POSTGRES_BIN_DIR=' + named if named else '/usr/lib/postgresql/*/bin and PATH'}). "
         "Install them: `apt-get install -y postgresql` (CI's .ci/run does), or set POSTGRES_BIN_DIR."
     )
 
