@@ -5,33 +5,6 @@
     value × 10^scale as a double; PostgreSQL's numeric division or round(double) would differ
     on the last digit now and then).
 #}
-
-{# The mean of a numeric expression, as a DOUBLE. #}
-{% macro avg_double(expression) -%}
-    {{ return(adapter.dispatch('avg_double', 'privacy_warehouse')(expression)) }}
-{%- endmacro %}
-
-{% macro default__avg_double(expression) -%}
-    avg({{ expression }})
-{%- endmacro %}
-
-{% macro postgres__avg_double(expression) -%}
-    avg(cast({{ expression }} as double precision))
-{%- endmacro %}
-
-{# numerator / denominator as a DOUBLE (DuckDB's `/` on integers and decimals). #}
-{% macro divide_double(numerator, denominator) -%}
-    {{ return(adapter.dispatch('divide_double', 'privacy_warehouse')(numerator, denominator)) }}
-{%- endmacro %}
-
-{% macro default__divide_double(numerator, denominator) -%}
-    {{ numerator }} / {{ denominator }}
-{%- endmacro %}
-
-{% macro postgres__divide_double(numerator, denominator) -%}
-    cast({{ numerator }} as double precision) / {{ denominator }}
-{%- endmacro %}
-
 {# A DOUBLE as DECIMAL(precision, scale), rounded half away from zero on the double value × 10^scale. #}
 {% macro double_to_decimal(expression, precision, scale) -%}
     {{ return(adapter.dispatch('double_to_decimal', 'privacy_warehouse')(expression, precision, scale)) }}
