@@ -16,6 +16,23 @@
     select 1
 {%- endmacro %}
 
+{#
+    PostgreSQL: `privacy-warehouse load-postgres` has checked the files against the same contract
+    and loaded them into `raw` (src/privacy_warehouse/load_postgres.py). Here only a missing table
+    stops the build, naming the loader, before any model reads an absent relation.
+#}
+{% macro postgres__register_landing_zone() -%}
+    {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
+    {%- set loaded = run_query("select table_name from information_schema.tables where table_schema = 'raw'").columns[0].values() -%}
+    {%- for source in graph.sources.values() if source.schema == 'raw' and source.name not in loaded -%}
+        {{ exceptions.raise_compiler_error(
+            "Landing zone: table raw." ~ source.name ~ " (" ~ source.source_name ~ "." ~ source.name ~ ") is not loaded: "
+            ~ "run `privacy-warehouse load-postgres` (reads RAW_DATA_DIR) before dbt build --target postgres."
+        ) }}
+    {%- endfor -%}
+    select 1
+{%- endmacro %}
+
 {% macro duckdb__register_landing_zone() -%}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw').rstrip('/') -%}

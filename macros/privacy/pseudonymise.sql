@@ -14,6 +14,37 @@
     pseudonym('{{ purpose }}', {{ object_type }} || ':' || cast({{ expression }} as varchar))
 {%- endmacro %}
 
+{#
+    On PostgreSQL the loader (`privacy-warehouse load-postgres`) writes each purpose's derived key
+    into private.pseudonym_purpose_keys, readable by the build role only; the SQL reads it by a
+    subquery, so the key is in neither this SQL nor target/. pgcrypto's hmac() over the UTF-8
+    bytes, hex-encoded, is byte-identical to the DuckDB function. A purpose without a loaded key
+    stops the build (a null pseudonym would pass for "no value").
+#}
+{% macro postgres__pseudonymise(purpose, object_type, expression) -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            "select count(*) from information_schema.tables where table_schema = 'private' and table_name = 'pseudonym_purpose_keys'"
+        ).columns[0].values()[0] -%}
+        {%- if found == 0 or run_query(
+            "select count(*) from private.pseudonym_purpose_keys where purpose = '" ~ purpose ~ "'"
+        ).columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "No pseudonymisation key for purpose '" ~ purpose ~ "' in private.pseudonym_purpose_keys: "
+                ~ "run `privacy-warehouse load-postgres` (it loads the landing zone and the purpose keys) first."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    encode(
+        hmac(
+            convert_to({{ object_type }} || ':' || cast({{ expression }} as varchar), 'UTF8'),
+            (select purpose_keys.purpose_key from private.pseudonym_purpose_keys as purpose_keys where purpose_keys.purpose = '{{ purpose }}'),
+            'sha256'
+        ),
+        'hex'
+    )
+{%- endmacro %}
+
 {% macro default__pseudonymise(purpose, object_type, expression) -%}
     {{ exceptions.raise_compiler_error("pseudonymise() has no implementation for " ~ target.type ~ ": add one that keeps the key out of the SQL.") }}
 {%- endmacro %}

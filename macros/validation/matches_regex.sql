@@ -4,11 +4,25 @@
 {%- endmacro %}
 
 {% macro default__matches_regex(expression, pattern) -%}
-    ({{ expression }} ~ '{{ pattern }}')
+    ({{ expression }} ~ '^(?:{{ pattern }})$')
 {%- endmacro %}
 
 {% macro duckdb__matches_regex(expression, pattern) -%}
     regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#
+    PostgreSQL's `~` finds a match anywhere: anchor it. DuckDB (RE2) lets `.` match anything but a
+    newline while a negated class ([^@ ]) matches one too; PostgreSQL's `.` matches a newline, so
+    each `.` outside a bracket expression becomes [^\n]. The same text then matches on both.
+#}
+{% macro postgres__matches_regex(expression, pattern) -%}
+    {%- set parts = modules.re.split('(\\[\\^?\\]?[^\\]]*\\]|\\\\.)', pattern) -%}
+    {%- set rewritten = [] -%}
+    {%- for part in parts -%}
+        {%- do rewritten.append(part if loop.index0 % 2 == 1 else part | replace('.', '[^\\n]')) -%}
+    {%- endfor -%}
+    ({{ expression }} ~ '^(?:{{ rewritten | join('') }})$')
 {%- endmacro %}
 
 {% macro spark__matches_regex(expression, pattern) -%}

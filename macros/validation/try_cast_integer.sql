@@ -11,6 +11,11 @@
     try_cast({{ expression }} as integer)
 {%- endmacro %}
 
+{# As DuckDB's try_cast: surrounding spaces and a sign are accepted; nine digits at most never overflow. #}
+{% macro postgres__try_cast_integer(expression) -%}
+    case when trim({{ expression }}) ~ '^[+-]?[0-9]{1,9}$' then cast(trim({{ expression }}) as integer) end
+{%- endmacro %}
+
 {% macro spark__try_cast_integer(expression) -%}
     cast({{ expression }} as int)
 {%- endmacro %}

@@ -52,7 +52,7 @@ final as (
         case when coalesce(per_record.anonymising_purpose_count, 0) > 0 then 'anonymise' else 'erase' end as action,
         case
             when per_record.record_id is null then records.record_on
-            else cast(per_record.last_retention_until + interval '1 day' as date)
+            else {{ add_days('per_record.last_retention_until', 1) }}
         end as due_on,
         {{ as_of_date() }} as as_of
     from records

@@ -39,7 +39,7 @@ subjects_leaving as (
 
     select
         purpose,
-        {{ month_start("retention_until + interval '1 day'") }} as month_start,
+        {{ month_start(add_days('retention_until', 1)) }} as month_start,
         count(*) as subjects_leaving
     from {{ ref('retention_deadlines') }}
     where retention_until >= {{ as_of_date() }}
@@ -51,7 +51,7 @@ records_leaving as (
 
     select
         purpose,
-        {{ month_start("retention_until + interval '1 day'") }} as month_start,
+        {{ month_start(add_days('retention_until', 1)) }} as month_start,
         count(*) as records_leaving
     from {{ ref('int_record_purpose_windows') }}
     where retention_until >= {{ as_of_date() }}

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.report",
     "privacy_warehouse.access_export",
     "privacy_warehouse.bench",
+    "privacy_warehouse.load_postgres",
 ]
 
 

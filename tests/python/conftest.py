@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import handwritten  # noqa: E402
 import landing  # noqa: E402
 from dbt_project_runner import PROJECT_ROOT, DbtProject  # noqa: E402
+from postgres_server import PostgresServer, PostgresUnavailable  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,19 @@ def handwritten_warehouse(tmp_path_factory, handwritten_landing_zone) -> DbtProj
     assert result.returncode == 0, result.output[-5000:]
     project.frozen = True
     return project
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 for the session (tests/python/postgres_server.py),
+    with the build role, the reader roles and the `warehouse` database. Missing server binaries
+    fail the tests that need it, with the command that installs them: never a silent skip."""
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

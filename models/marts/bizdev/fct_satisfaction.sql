@@ -33,15 +33,11 @@ cells as (
         {{ month_start('responses.responded_on') }} as response_month,
         count(*) as response_count,
         count(distinct responses.customer_id) as customer_count,
-        cast(avg(responses.nps_score) as decimal(5, 2)) as average_score,
-        cast(
-            100.0 * (
-                sum(case when responses.nps_score >= 9 then 1 else 0 end)
-                - sum(case when responses.nps_score <= 6 then 1 else 0 end)
-            ) / count(*
-            )
-            as decimal(6, 2)
-        ) as net_promoter_score
+        {{ double_to_decimal(avg_double('responses.nps_score'), 5, 2) }} as average_score,
+        {{ double_to_decimal(divide_double(
+            '100.0 * (sum(case when responses.nps_score >= 9 then 1 else 0 end)'
+            ~ ' - sum(case when responses.nps_score <= 6 then 1 else 0 end))',
+            'count(*)'), 6, 2) }} as net_promoter_score
     from responses
     inner join segments on responses.customer_id = segments.customer_id
     group by 1, 2, 3

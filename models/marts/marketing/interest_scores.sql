@@ -37,14 +37,14 @@ eligible as (
 recent_page_views as (
 
     select * from {{ ref('stg_web__page_views') }}
-    where viewed_on > {{ as_of_date() }} - interval '90 days'
+    where viewed_on > {{ add_days(as_of_date(), -90) }}
 
 ),
 
 recent_forms as (
 
     select * from {{ ref('stg_web__form_submissions') }}
-    where submitted_on > {{ as_of_date() }} - interval '90 days'
+    where submitted_on > {{ add_days(as_of_date(), -90) }}
 
 ),
 

@@ -1,0 +1,12 @@
+{# numerator / denominator as a DOUBLE, as DuckDB divides integers and decimals (see double_to_decimal.sql). #}
+{% macro divide_double(numerator, denominator) -%}
+    {{ return(adapter.dispatch('divide_double', 'privacy_warehouse')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__divide_double(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro postgres__divide_double(numerator, denominator) -%}
+    cast({{ numerator }} as double precision) / {{ denominator }}
+{%- endmacro %}

@@ -1,0 +1,260 @@
+"""Load the landing zone into PostgreSQL: `privacy-warehouse load-postgres`.
+
+On DuckDB the on-run-start hook reads $RAW_DATA_DIR/<system>/<table>/*.parquet as views. A
+PostgreSQL server cannot read the loader's files, so this command does what the hook does and
+puts the result into schema `raw`, one table per contract table:
+
+- the same contract checks, with the same messages (macros/landing/register_landing_zone.sql,
+  check_landing_files.sql): a required table without a file, a file lacking a contract column or
+  carrying it with a type of another family, stops the load naming the file and the column;
+  an absent optional table is an empty table;
+- the same values: DuckDB reads the files (several batches together, extra columns ignored) and
+  casts every column to the contract's type; PostgreSQL gets the same types (VARCHAR, DATE,
+  TIMESTAMP, INTEGER, DECIMAL(p,s)), so the staging validation rejects the same rows for the
+  same reasons on both engines;
+- bulk COPY, all tables in one transaction: a failed load leaves the previous `raw` in place,
+  and loading again replaces it (idempotent).
+
+It also loads the key material of the keyed pseudonyms: for every purpose of the register
+(seeds/policy/policy_purposes.csv), the purpose key HMAC-SHA256(master key, label + purpose)
+(src/privacy_warehouse/pseudonyms.py) into `private.pseudonym_purpose_keys`, readable by the
+build role only. The model SQL reads it by a join (macros/privacy/pseudonymise.sql), so neither
+the master key nor a purpose key passes through dbt's Jinja, target/ or logs/, and pgcrypto's
+`hmac()` computes pseudonyms byte-identical to DuckDB's. The keys travel by COPY, so a server
+logging statements does not log them. Connection: the libpq variables PGHOST, PGPORT, PGUSER,
+PGPASSWORD, PGDATABASE (the `postgres` target of profiles.yml reads the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
+
+RAW_SCHEMA = "raw"
+KEY_SCHEMA = "private"
+KEY_TABLE = "pseudonym_purpose_keys"
+SOURCES_YML = Path("models") / "staging" / "_staging__sources.yml"
+PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
+
+# Parquet physical/logical types by family, exactly as macros/landing/check_landing_files.sql.
+TYPE_FAMILY_SQL = """
+    case
+        when logical_type = 'NullType()' then 'null'
+        when converted_type = 'UTF8' or logical_type like 'StringType%' or type = 'BYTE_ARRAY' then 'varchar'
+        when converted_type = 'DATE' or logical_type like 'DateType%' then 'date'
+        when logical_type like 'TimestampType%' or converted_type like 'TIMESTAMP%' or type = 'INT96'
+            then 'timestamp'
+        when converted_type = 'DECIMAL' or logical_type like 'DecimalType%' or type in ('DOUBLE', 'FLOAT')
+            then 'decimal'
+        when type in ('INT32', 'INT64') then 'integer'
+        else coalesce(type, 'group')
+    end
+"""
+ACCEPTED_FAMILIES = {
+    "varchar": {"varchar", "null"},
+    "date": {"date", "null"},
+    "timestamp": {"timestamp", "null"},
+    "integer": {"integer", "null"},
+    "decimal": {"decimal", "integer", "null"},
+}
+
+
+class LandingZoneError(RuntimeError):
+    """The landing zone breaks the contract; the message names the table, file and column."""
+
+
+@dataclass(frozen=True)
+class ContractTable:
+    system: str
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, data_type) in the contract's order
+    optional: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.system}.{self.name}"
+
+
+def read_contract(project_dir: Path) -> list[ContractTable]:
+    """The raw tables as models/staging/_staging__sources.yml declares them."""
+    declared = yaml.safe_load((project_dir / SOURCES_YML).read_text(encoding="utf-8"))
+    tables = []
+    for source in declared["sources"]:
+        if source.get("schema") != RAW_SCHEMA:
+            continue
+        for table in source["tables"]:
+            tables.append(ContractTable(
+                system=source["name"], name=table["name"],
+                columns=tuple((c["name"], c["data_type"]) for c in table["columns"]),
+                optional=bool((table.get("meta") or {}).get("optional")),
+            ))
+    return tables
+
+
+def read_purposes(project_dir: Path) -> list[str]:
+    with (project_dir / PURPOSES_CSV).open(encoding="utf-8", newline="") as handle:
+        return [row["purpose"] for row in csv.DictReader(handle)]
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _check_files(con: duckdb.DuckDBPyConnection, table: ContractTable, files: list[str]) -> None:
+    listed = ", ".join(_quote_literal(f) for f in files)
+    found = {
+        (file_name, name): family
+        for file_name, name, family in con.execute(
+            f"select file_name, name, {TYPE_FAMILY_SQL} from parquet_schema([{listed}])"
+        ).fetchall()
+    }
+    for file in files:
+        for column, data_type in table.columns:
+            family = found.get((file, column))
+            expected = data_type.split("(")[0].lower()
+            if family is None:
+                raise LandingZoneError(
+                    f"Landing zone: file {file} lacks column '{column}' that the contract requires for "
+                    f"{table.label} ({data_type.upper()})."
+                )
+            if family not in ACCEPTED_FAMILIES[expected]:
+                raise LandingZoneError(
+                    f"Landing zone: file {file} has column '{column}' of type {family.upper()}; "
+                    f"the contract says {data_type.upper()} for {table.label}."
+                )
+
+
+def _table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConnection) -> str:
+    """The DuckDB SELECT of the table's rows in the contract's types (the hook's view, as SQL)."""
+    folder = raw_root / table.system / table.name
+    files = sorted(str(path) for path in folder.glob("*.parquet"))
+    typed = ", ".join(f"cast({column} as {data_type}) as {column}" for column, data_type in table.columns)
+    if not files:
+        if not table.optional:
+            raise LandingZoneError(
+                f"Landing zone: required table {table.label} has no Parquet file in {folder}/ "
+                "(the contract, ../shared/contracts/raw-sources.md, requires it)."
+            )
+        nulls = ", ".join(f"cast(null as {data_type}) as {column}" for column, data_type in table.columns)
+        return f"select {nulls} where false"
+    _check_files(con, table, files)
+    listed = ", ".join(_quote_literal(f) for f in files)
+    return f"select {typed} from read_parquet([{listed}], union_by_name = true)"
+
+
+def _copy_table(pg_cursor, duck: duckdb.DuckDBPyConnection, select_sql: str, table: ContractTable,
+                work_dir: Path) -> int:
+    from psycopg2 import sql
+
+    target = sql.Identifier(RAW_SCHEMA, table.name)
+    columns_ddl = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(data_type))
+        for column, data_type in table.columns
+    )
+    pg_cursor.execute(sql.SQL("drop table if exists {}").format(target))
+    pg_cursor.execute(sql.SQL("create table {} ({})").format(target, columns_ddl))
+    # CSV with every non-null value quoted: an unquoted empty field is NULL, a quoted one is the
+    # empty string, so '' and NULL stay apart (the contract's rules tell them apart).
+    csv_path = work_dir / f"{table.system}__{table.name}.csv"
+    duck.execute(f"copy ({select_sql}) to {_quote_literal(str(csv_path))} "
+                 "(format csv, header false, force_quote *, null '')")
+    with csv_path.open("rb") as handle:
+        pg_cursor.copy_expert(
+            sql.SQL("copy {} ({}) from stdin with (format csv, null '')").format(
+                target, sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.columns)),
+            handle,
+        )
+    csv_path.unlink()
+    return pg_cursor.rowcount
+
+
+def _load_keys(pg_cursor, master_key: bytes, purposes: list[str]) -> None:
+    from psycopg2 import sql
+
+    key_table = sql.Identifier(KEY_SCHEMA, KEY_TABLE)
+    pg_cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(KEY_SCHEMA)))
+    pg_cursor.execute(sql.SQL("revoke all on schema {} from public").format(sql.Identifier(KEY_SCHEMA)))
+    pg_cursor.execute(sql.SQL("drop table if exists {}").format(key_table))
+    pg_cursor.execute(sql.SQL("create table {} (purpose varchar primary key, purpose_key bytea not null)")
+                      .format(key_table))
+    pg_cursor.execute(sql.SQL("revoke all on {} from public").format(key_table))
+    rows = io.StringIO()
+    for purpose in purposes:
+        rows.write(f"{purpose}\t\\\\x{derive_purpose_key(master_key, purpose).hex()}\n")
+    rows.seek(0)
+    pg_cursor.copy_expert(sql.SQL("copy {} (purpose, purpose_key) from stdin").format(key_table), rows)
+
+
+def load(raw_root: Path, project_dir: Path, master_key: bytes, connection) -> dict[str, int]:
+    """Load every contract table and the purpose keys in one transaction; rows per table."""
+    contract = read_contract(project_dir)
+    purposes = read_purposes(project_dir)
+    duck = duckdb.connect()
+    loaded: dict[str, int] = {}
+    try:
+        # Check the whole zone first: a breach stops before anything is written.
+        selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
+        with tempfile.TemporaryDirectory(prefix="load-postgres-") as work:
+            with connection.cursor() as cur:
+                cur.execute("create extension if not exists pgcrypto")
+                cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+                for table, select_sql in selects:
+                    loaded[table.label] = _copy_table(cur, duck, select_sql, table, Path(work))
+                _load_keys(cur, master_key, purposes)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        duck.close()
+    return loaded
+
+
+def run(args: argparse.Namespace) -> int:
+    import psycopg2
+
+    try:
+        master_key = load_master_key(allow_key_file=not args.require_env_key)
+    except PseudonymisationKeyError as error:
+        print(f"load-postgres: {error}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    # Connection parameters from the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
+    connection = psycopg2.connect(args.dsn or "")
+    try:
+        loaded = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, connection)
+    except LandingZoneError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+    for label, rows in loaded.items():
+        print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")
+    print(f"Loaded {len(loaded)} tables and the purpose keys in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "load-postgres", help="load the landing zone and the purpose keys into PostgreSQL (schema raw)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--raw-data-dir", default=os.environ.get("RAW_DATA_DIR", "data/raw"))
+    parser.add_argument("--project-dir", default=".", help="the dbt project (for the contract and seeds)")
+    parser.add_argument("--dsn", default=None,
+                        help="libpq connection string; default: the PG* environment variables")
+    parser.add_argument("--require-env-key", action="store_true",
+                        help="accept the key only from PSEUDONYMISATION_KEY (as the prod target does)")
+    parser.set_defaults(func=run)
