@@ -768,9 +768,9 @@ def _check(step: StepResult) -> None:
 
 
 def derive(result: dict) -> dict:
-    """The ratios the targets are about."""
+    """The ratios the targets are about (of steps that succeeded: a failed one proves nothing)."""
     steps = result.get("steps") or {}
-    wall = {name: step["wall_s"] for name, step in steps.items()}
+    wall = {name: step["wall_s"] for name, step in steps.items() if not step.get("returncode")}
     derived: dict = {}
     floor = (result.get("floor") or {}).get("seconds")
     if "run" in wall and floor:
