@@ -34,13 +34,19 @@ def _compile(project, sql: str, **vars) -> str:
 
 
 @pytest.fixture(scope="module")
-def validation_sql(handwritten_warehouse):
-    return _compile(handwritten_warehouse, INLINE)
+def compiler(handwritten_warehouse, tmp_path_factory):
+    """A copy of the project to compile with (compiling rewrites target/)."""
+    return handwritten_warehouse.copy(tmp_path_factory.mktemp("compiler"), copy_warehouse=False)
 
 
 @pytest.fixture(scope="module")
-def window_sql(handwritten_warehouse):
-    return _compile(handwritten_warehouse, WINDOW_INLINE, fiscal_year_end="04-30")
+def validation_sql(compiler):
+    return _compile(compiler, INLINE)
+
+
+@pytest.fixture(scope="module")
+def window_sql(compiler):
+    return _compile(compiler, WINDOW_INLINE, fiscal_year_end="04-30")
 
 
 def luhn_valid(digits: str) -> bool:
