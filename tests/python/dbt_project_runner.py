@@ -139,3 +139,25 @@ class DbtProject:
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{old!r} not found in {relative_path}"
         path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def table_checksums(duckdb_path: Path, schemas: tuple[str, ...] | None = None,
+                    exclude_schemas: tuple[str, ...] = ("audit",)) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent checksum of every row, per base table of `schemas`
+    (default: every schema but the build ledger, which records the invocations themselves)."""
+    import duckdb
+
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2").fetchall()
+        return {
+            f"{schema}.{name}": tuple(con.execute(
+                f'select count(*), coalesce(sum(hash(t::varchar)), 0) from "{schema}"."{name}" as t'
+            ).fetchall()[0])
+            for schema, name in tables
+            if (schemas is None or schema in schemas) and schema not in exclude_schemas
+        }
+    finally:
+        con.close()

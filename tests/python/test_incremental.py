@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import duckdb
-
-from dbt_project_runner import PROJECT_ROOT, DbtProject
+from dbt_project_runner import PROJECT_ROOT, DbtProject, table_checksums
 from privacy_warehouse.generate import append_day, generate_landing_zone
 from privacy_warehouse.pseudonyms import pseudonym
 
@@ -24,22 +22,7 @@ OTHER_KEY = "f" * 16 + "a-second-key-of-the-incremental-test-0123456789"
 
 
 def every_table(project: DbtProject) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent checksum of every row, for every table of the build
-    (the build ledger, which records the invocations themselves, aside)."""
-    con = duckdb.connect(str(project.duckdb_path), read_only=True)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE' and table_schema <> 'audit' order by 1, 2"
-        ).fetchall()
-        return {
-            f"{schema}.{name}": tuple(con.execute(
-                f'select count(*), coalesce(sum(hash(t::varchar)), 0) from "{schema}"."{name}" as t'
-            ).fetchall()[0])
-            for schema, name in tables
-        }
-    finally:
-        con.close()
+    return table_checksums(project.duckdb_path)
 
 
 def _build(project: DbtProject, as_of: date, *args: str) -> None:

@@ -7,7 +7,6 @@ fault cases would publish (and change the publication) without the ledger check.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,30 +20,13 @@ import time
 import duckdb
 import pytest
 
-from dbt_project_runner import DBT, PROJECT_ROOT, DbtProject
-from privacy_warehouse.publish import PublishRefused, publish
+from dbt_project_runner import DBT, PROJECT_ROOT
+from privacy_warehouse.publish import PublishRefused
+from test_publish import publish_into, snapshot
 
 # --------------------------------------------------------------------------------------------
 # Faults around the publication: a failed or killed build never reaches analysts
 # --------------------------------------------------------------------------------------------
-
-def _publish(project: DbtProject, publish_root, target_path=None, warehouse=None) -> dict:
-    return publish(target_path=target_path or project.target_path,
-                   warehouse_path=warehouse or project.duckdb_path,
-                   publish_dir=publish_root / "publish", evidence_dir=publish_root / "evidence",
-                   requested_vars={"as_of": project.as_of})
-
-
-def _publication_files(publish_dir) -> dict[str, str]:
-    """sha256 of every file a reader can open (the database, the Parquet, publication.json)."""
-    state = {}
-    for path in sorted(publish_dir.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.name != ".publish.lock":
-            state[str(path.relative_to(publish_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    link = publish_dir / "parquet"
-    state["parquet ->"] = os.readlink(link) if link.is_symlink() else "absent"
-    return state
-
 
 def _break_landing_zone(landing_zone, broken_zone, fault: str) -> None:
     shutil.copytree(landing_zone, broken_zone)
@@ -78,8 +60,8 @@ def test_a_failed_build_leaves_the_last_publication_byte_identical(
 ):
     """The build fails (or dies) in the same target folder that still holds the last green
     run_results.json: publishing afterwards must refuse and change no byte analysts read."""
-    _publish(handwritten_warehouse, tmp_path)
-    before = _publication_files(tmp_path / "publish")
+    publish_into(handwritten_warehouse, tmp_path)
+    before = snapshot(tmp_path / "publish")
 
     project = handwritten_warehouse.copy(tmp_path / "next")
     shutil.copytree(handwritten_warehouse.target_path, project.target_path)
@@ -101,8 +83,8 @@ def test_a_failed_build_leaves_the_last_publication_byte_identical(
         assert "booking" in output and "orders" in output, output[-2000:]
 
     with pytest.raises(PublishRefused):
-        _publish(project, tmp_path)
-    assert _publication_files(tmp_path / "publish") == before
+        publish_into(project, tmp_path)
+    assert snapshot(tmp_path / "publish") == before
 
 
 def test_the_publish_gate_refuses_a_warehouse_another_invocation_touched(
@@ -111,13 +93,13 @@ def test_the_publish_gate_refuses_a_warehouse_another_invocation_touched(
     """The ledger check can fail: an unfinished invocation recorded after the audited build."""
     project = handwritten_warehouse.copy(tmp_path / "copy")
     shutil.copytree(handwritten_warehouse.target_path, project.target_path)
-    _publish(project, tmp_path / "ok")  # the copy as it is publishes
+    publish_into(project, tmp_path / "ok")  # the copy as it is publishes
     con = duckdb.connect(str(project.duckdb_path))
     con.execute("insert into audit.build_invocations values "
                 "('00000000-0000-0000-0000-000000000000', current_date, now() + interval 1 minute, null)")
     con.close()
     with pytest.raises(PublishRefused, match="not by the audited build"):
-        _publish(project, tmp_path / "refused")
+        publish_into(project, tmp_path / "refused")
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,8 +144,8 @@ def test_two_builds_publish_identical_bytes_while_a_reader_reads(handwritten_war
     """A second, independent build of the same landing zone, key and as_of publishes
     byte-identical Parquet and equal checksums; an analyst reading the published file
     throughout that build and publish is never refused and sees only whole publications."""
-    first = _publish(handwritten_warehouse, tmp_path / "first")
-    _publish(handwritten_warehouse, tmp_path / "shared")
+    first = publish_into(handwritten_warehouse, tmp_path / "first")
+    publish_into(handwritten_warehouse, tmp_path / "shared")
     old_state = _published_fct_orders(tmp_path / "shared" / "publish")
 
     second = handwritten_warehouse.copy(tmp_path / "second", copy_warehouse=False)
@@ -174,15 +156,15 @@ def test_two_builds_publish_identical_bytes_while_a_reader_reads(handwritten_war
     try:
         result = second.build()
         assert result.returncode == 0, result.output[-3000:]
-        again = _publish(second, tmp_path / "shared")
+        again = publish_into(second, tmp_path / "shared")
     finally:
         stop.touch()
         output, _ = reader.communicate(timeout=120)
 
     assert again["run_id"] != first["run_id"]
     assert again["tables"] == first["tables"]
-    first_parquet = _publication_files(tmp_path / "first" / "publish")
-    second_parquet = _publication_files(tmp_path / "shared" / "publish")
+    first_parquet = snapshot(tmp_path / "first" / "publish")
+    second_parquet = snapshot(tmp_path / "shared" / "publish")
     for name, digest in first_parquet.items():
         if name.endswith(".parquet"):
             same = name.replace(first["run_id"], again["run_id"])
@@ -196,7 +178,7 @@ def test_two_builds_publish_identical_bytes_while_a_reader_reads(handwritten_war
 
 
 def test_the_key_is_in_no_published_file(handwritten_warehouse, tmp_path):
-    _publish(handwritten_warehouse, tmp_path)
+    publish_into(handwritten_warehouse, tmp_path)
     key = handwritten_warehouse.key.encode()
     files = [p for p in (tmp_path / "publish").rglob("*") if p.is_file()]
     files += [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]

@@ -9,10 +9,10 @@ import subprocess
 import time
 from datetime import date
 
-import duckdb
 import pytest
 
 from dbt_project_runner import DBT, PROJECT_ROOT, DbtProject
+from dbt_project_runner import table_checksums as checksums_of
 from privacy_warehouse.generate import generate_landing_zone
 
 AS_OF = date(2026, 6, 30)
@@ -20,21 +20,7 @@ MART_SCHEMAS = ("bizdev", "marketing", "sales", "contract_admin", "legal")
 
 
 def table_checksums(project: DbtProject, schemas=MART_SCHEMAS) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent checksum of every row, per table."""
-    con = duckdb.connect(str(project.duckdb_path), read_only=True)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_schema in ({', '.join(repr(s) for s in schemas)}) "
-            "and table_type = 'BASE TABLE' order by 1, 2").fetchall()
-        return {
-            f"{schema}.{name}": tuple(con.execute(
-                f"select count(*), coalesce(sum(hash(t::varchar)), 0) from {schema}.{name} as t"
-            ).fetchall()[0])
-            for schema, name in tables
-        }
-    finally:
-        con.close()
+    return checksums_of(project.duckdb_path, schemas)
 
 
 def _build(tmp_path_factory, name: str, bad_rows: float) -> DbtProject:
