@@ -42,7 +42,7 @@
             {%- do checks.append({'when': 'cast(' ~ name ~ ' as date) > ' ~ as_of_date(), 'reason': 'timestamp_after_as_of', 'column': name}) -%}
         {%- endif -%}
         {%- if meta.get('format') -%}
-            {%- do checks.append({'when': name ~ ' is not null and (' ~ identifier_rejection_reason(name, meta.format) ~ ') is not null', 'reason_expression': identifier_rejection_reason(name, meta.format), 'column': name}) -%}
+            {%- do checks.append({'reason_expression': identifier_rejection_reason(name, meta.format), 'column': name}) -%}
         {%- endif -%}
         {%- if meta.get('non_negative') -%}
             {%- do checks.append({'when': name ~ ' < 0', 'reason': 'negative_amount', 'column': name}) -%}
@@ -79,12 +79,27 @@ with source_rows as (
 
 ),
 
+{#- Ids that occur more than once, counted by an aggregate (which spills to disk) rather than a
+    window over every row and column (which holds them all: the largest table ran out of memory). #}
+repeated_ids as (
+
+    select
+        {{ primary_key | join(', ') }},
+        count(*) as rows_with_id
+    from source_rows
+    group by {{ primary_key | join(', ') }}
+    having count(*) > 1
+
+),
+
 with_id_counts as (
 
     select
-        *,
-        count(*) over (partition by {{ primary_key | join(', ') }}) as rows_with_id
+        source_rows.*,
+        coalesce(repeated_ids.rows_with_id, 1) as rows_with_id
     from source_rows
+    left join repeated_ids
+        on {% for key in primary_key %}source_rows.{{ key }} = repeated_ids.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
 
 ),
 
@@ -108,7 +123,10 @@ counted as (
 
 ),
 
-checked as (
+{#- Each rule is evaluated once per row: the first that fails gives `reason|column`. coalesce()
+    stops at the first non-null, so the costly format checks (regular expressions) run only for
+    rows every earlier rule accepted. #}
+judged as (
 
     select
         {% for name in column_names %}counted.{{ name }},
@@ -119,20 +137,32 @@ checked as (
         {%- else %}
         concat_ws(':', {% for key in primary_key %}counted.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}) as record_id,
         {%- endif %}
-        case
+        coalesce(
             {%- for check in checks %}
-            when {{ check.when }} then {{ check.reason_expression if check.reason_expression else "'" ~ check.reason ~ "'" }}
+            {%- if check.reason_expression %}
+            case when {{ check.column }} is not null then ({{ check.reason_expression }}) || '|{{ check.column }}' end
+            {%- else %}
+            case when {{ check.when }} then '{{ check.reason }}|{{ check.column }}' end
+            {%- endif %}{% if not loop.last %},{% endif %}
             {%- endfor %}
-        end as rejection_reason,
-        case
-            {%- for check in checks %}
-            when {{ check.when }} then '{{ check.column }}'
-            {%- endfor %}
-        end as rejected_column
+        ) as verdict
     from counted
     {% for join in joins -%}
     {{ join }}
     {% endfor %}
+),
+
+checked as (
+
+    select
+        {% for name in column_names %}{{ name }},
+        {% endfor -%}
+        source_table,
+        record_id,
+        nullif(split_part(verdict, '|', 1), '') as rejection_reason,
+        nullif(split_part(verdict, '|', 2), '') as rejected_column
+    from judged
+
 )
 
 select * from checked
