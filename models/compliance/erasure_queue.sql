@@ -10,39 +10,15 @@ with records as (
 
 ),
 
-windows as (
+per_record as (
 
-    select * from {{ ref('int_record_purpose_windows') }}
+    select * from {{ ref('int_record_purpose_summary') }}
 
 ),
 
 purposes as (
 
-    select
-        purpose,
-        after_window_action,
-        {#- One bit per purpose, in name order: a record's set of purposes is then one number. -#}
-        cast(power(2, row_number() over (order by purpose) - 1) as bigint) as purpose_bit
-    from {{ ref('policy_purposes') }}
-
-),
-
-per_record as (
-
-    select
-        windows.source_table,
-        windows.record_id,
-        count(*) as purpose_count,
-        sum(case when windows.within_window then 1 else 0 end) as open_window_count,
-        max(windows.retention_until) as last_retention_until,
-        sum(case when purposes.after_window_action = 'anonymise' then 1 else 0 end) as anonymising_purpose_count,
-        {#- Not string_agg(... order by ...) here: an ordered aggregate over millions of groups
-            holds its state in memory and does not spill (out of memory at scale 10 under 2 GB).
-            The bits are named once per distinct set below. -#}
-        sum(purposes.purpose_bit) as purpose_set
-    from windows
-    inner join purposes on windows.purpose = purposes.purpose
-    group by windows.source_table, windows.record_id
+    select * from {{ ref('int_purpose_bits') }}
 
 ),
 

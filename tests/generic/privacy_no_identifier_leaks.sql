@@ -2,7 +2,7 @@
     No value of any column equals a raw identifier of the landing zone (every source column with
     meta.direct_identifier) or its unkeyed MD5/SHA-1/SHA-256, and no text value has the shape of
     a personnummer, e-mail, phone or IP address. Reports columns and counts, never the values.
-    The identifier values and hashes are computed once, in private.leak_scan_values.
+    The identifier values and their hashes' prefixes are computed once, in private.leak_scan_values.
 #}
 {% test privacy_no_identifier_leaks(model) %}
 {%- set scan_values = ref('leak_scan_values') -%}
@@ -19,10 +19,21 @@ with model_values as (
     {%- endfor %}
 ),
 
+{#- Raw values shorter than 6 characters (card_last4) would match ordinary numbers: only their
+    hashes count. A hash is found by its 12-digit prefix and confirmed by the whole hash. #}
 identifier_matches as (
-    select model_values.column_name, 'equals a raw identifier (' || scan_values.value_form || ' of ' || scan_values.identifier_source || ')' as leak
+    select model_values.column_name, 'equals a raw identifier (raw value of ' || scan_values.identifier_source || ')' as leak
     from model_values
-    inner join {{ scan_values }} as scan_values on model_values.value = scan_values.scan_value
+    inner join {{ scan_values }} as scan_values on model_values.value = scan_values.identifier_value
+    where length(scan_values.identifier_value) >= 6
+    {%- for algorithm, hex_digits in [('md5', 32), ('sha1', 40), ('sha256', 64)] %}
+    union all
+    select model_values.column_name, 'equals a raw identifier (unkeyed {{ algorithm }} of ' || scan_values.identifier_source || ')' as leak
+    from model_values
+    inner join {{ scan_values }} as scan_values on left(model_values.value, 12) = scan_values.{{ algorithm }}_prefix
+    where length(model_values.value) = {{ hex_digits }}
+        and model_values.value = {{ unkeyed_hash(algorithm, 'scan_values.identifier_value') }}
+    {%- endfor %}
 ),
 
 shape_matches as (

@@ -42,6 +42,20 @@ MUTATIONS = {
         select="fct_orders",
         fails={"privacy_no_identifier_leaks_fct_orders_"},
     ),
+    "a raw identifier in a text column": dict(
+        path="models/marts/bizdev/fct_orders.sql",
+        old="order_states.order_state,",
+        new="orders.recipient_name as order_state,",
+        select="fct_orders",
+        fails={"privacy_no_identifier_leaks_fct_orders_"},
+    ),
+    "an unkeyed md5 in a text column": dict(
+        path="models/marts/bizdev/fct_orders.sql",
+        old="order_states.order_state,",
+        new="md5(orders.customer_id) as order_state,",
+        select="fct_orders",
+        fails={"privacy_no_identifier_leaks_fct_orders_"},
+    ),
     "a malformed pseudonym": dict(
         path="models/marts/bizdev/fct_orders.sql",
         old="order_keys.pseudonym as order_key,",

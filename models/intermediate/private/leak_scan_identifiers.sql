@@ -20,32 +20,38 @@
 -- depends_on: {{ ref('base_web__page_views') }}
 {%- set identifier_columns = [] -%}
 {%- if execute -%}
-    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
+    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') -%}
         {%- for column in source.columns.values() if (column.meta or {}).get('direct_identifier') -%}
-            {%- do identifier_columns.append((source.source_name, source.name, column.name)) -%}
+            {%- do identifier_columns.append(source.source_name ~ '.' ~ source.name ~ '.' ~ column.name) -%}
         {%- endfor -%}
     {%- endfor -%}
 {%- endif %}
+{#- Numbered in name order, so that the smallest number is the first source by name: min() of a
+    number spills to disk, min() of a string does not (out of memory at scale 10 under 2 GB). -#}
+{%- set identifier_columns = identifier_columns | sort %}
 
 with identifier_values as (
-    {%- for system, table, column in identifier_columns %}
-        select distinct
+    {%- for qualified_name in identifier_columns %}
+        {%- set system, table, column = qualified_name.split('.') %}
+        select
             cast({{ column }} as varchar) as identifier_value,
-            '{{ system }}.{{ table }}.{{ column }}' as identifier_source
+            {{ loop.index }} as source_number
         from {{ ref('base_' ~ system ~ '__' ~ table) }}
         where {{ column }} is not null
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not identifier_columns %}
-    select cast(null as varchar) as identifier_value, cast(null as varchar) as identifier_source where false
+    select cast(null as varchar) as identifier_value, 0 as source_number where false
     {%- endif %}
 ),
 
+{#- One aggregate over all columns rather than a distinct per column: one hash table to spill,
+    not one per column held at once. #}
 distinct_values as (
 
     select
         identifier_value,
-        min(identifier_source) as identifier_source
+        min(source_number) as source_number
     from identifier_values
     group by identifier_value
 
@@ -53,5 +59,13 @@ distinct_values as (
 
 select
     identifier_value,
-    identifier_source
+    {%- if identifier_columns %}
+    case source_number
+        {%- for qualified_name in identifier_columns %}
+        when {{ loop.index }} then '{{ qualified_name }}'
+        {%- endfor %}
+    end as identifier_source
+    {%- else %}
+    cast(null as varchar) as identifier_source
+    {%- endif %}
 from distinct_values
