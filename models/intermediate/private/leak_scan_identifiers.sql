@@ -45,7 +45,7 @@ with identifier_values as (
     {%- endif %}
 ),
 
-{#- One aggregate over all columns rather than a distinct per column: one hash table to spill,
+{# One aggregate over all columns rather than a distinct per column: one hash table to spill,
     not one per column held at once. #}
 distinct_values as (
 
@@ -55,17 +55,22 @@ distinct_values as (
     from identifier_values
     group by identifier_value
 
+),
+
+source_names as (
+    {%- for qualified_name in identifier_columns %}
+        select
+            {{ loop.index }} as source_number,
+            '{{ qualified_name }}' as identifier_source
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {%- if not identifier_columns %}
+    select 0 as source_number, cast(null as varchar) as identifier_source where false
+    {%- endif %}
 )
 
 select
-    identifier_value,
-    {%- if identifier_columns %}
-    case source_number
-        {%- for qualified_name in identifier_columns %}
-        when {{ loop.index }} then '{{ qualified_name }}'
-        {%- endfor %}
-    end as identifier_source
-    {%- else %}
-    cast(null as varchar) as identifier_source
-    {%- endif %}
+    distinct_values.identifier_value,
+    source_names.identifier_source
 from distinct_values
+inner join source_names on distinct_values.source_number = source_names.source_number

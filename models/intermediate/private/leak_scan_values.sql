@@ -55,10 +55,10 @@ final as (
 
     select
         identifier_value,
-        identifier_source
-        {%- for algorithm in ['md5', 'sha1', 'sha256'] %},
-        left({{ unkeyed_hash(algorithm, 'identifier_value') }}, 12) as {{ algorithm }}_prefix
-        {%- endfor %}
+        identifier_source,
+        left({{ unkeyed_hash('md5', 'identifier_value') }}, 12) as md5_prefix,
+        left({{ unkeyed_hash('sha1', 'identifier_value') }}, 12) as sha1_prefix,
+        left({{ unkeyed_hash('sha256', 'identifier_value') }}, 12) as sha256_prefix
     from identifiers_to_hash
 
 )

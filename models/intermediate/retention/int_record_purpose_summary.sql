@@ -18,7 +18,7 @@ purposes as (
 
 ),
 
-{#- Not string_agg(... order by ...) here: an ordered aggregate over millions of groups holds its
+{# Not string_agg(... order by ...) here: an ordered aggregate over millions of groups holds its
     state in memory and does not spill. The bits are named once per distinct set downstream. -#}
 per_record as (
 
