@@ -9,12 +9,12 @@
     {%- set subject_type = "'" ~ way.subject_type ~ "'" if way.get('subject_type') else 'model_rows.' ~ way.subject_type_column -%}
     {%- set row_key = 'model_rows.' ~ (way.get('key_column') or way.get('id_column')) -%}
     select
-        cast({{ row_key }} as varchar) as row_key,
-        cast({{ subject_type }} as varchar) as subject_type,
+        cast({{ row_key }} as {{ varchar_type() }}) as row_key,
+        cast({{ subject_type }} as {{ varchar_type() }}) as subject_type,
         {%- if way.get('key_column') %}
         key_map.object_id as subject_id,
         {%- else %}
-        cast(model_rows.{{ way.id_column }} as varchar) as subject_id,
+        cast(model_rows.{{ way.id_column }} as {{ varchar_type() }}) as subject_id,
         {%- endif %}
         {%- if way.get('event_date_column') %}
         cast(model_rows.{{ way.event_date_column }} as date) as event_on

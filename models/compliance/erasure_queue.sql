@@ -32,7 +32,7 @@ purpose_set_names as (
 
     select
         purpose_sets.purpose_set,
-        string_agg(purposes.purpose, ',' order by purposes.purpose) as purposes
+        {{ ordered_string_agg('purposes.purpose', ',') }} as purposes
     from purpose_sets
     inner join purposes on mod(purpose_sets.purpose_set, 2 * purposes.purpose_bit) >= purposes.purpose_bit
     group by purpose_sets.purpose_set

@@ -48,7 +48,7 @@ with counts as (
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not tables %}
-    select cast(null as varchar) as source_table, 0 as rows_read, 0 as rows_accepted where false
+    select cast(null as {{ varchar_type() }}) as source_table, 0 as rows_read, 0 as rows_accepted where false
     {%- endif %}
 ),
 

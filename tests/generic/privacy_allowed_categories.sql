@@ -12,7 +12,7 @@
 {%- for column_name in privacy_relation_columns(model) -%}
     {%- set declared = node.columns.get(column_name) -%}
     {%- set category = (declared.meta or {}).get('category') if declared else none -%}
-    {%- do rows.append("select '" ~ column_name ~ "' as column_name, " ~ ("'" ~ category ~ "'" if category else 'cast(null as varchar)') ~ " as category") -%}
+    {%- do rows.append("select '" ~ column_name ~ "' as column_name, " ~ ("'" ~ category ~ "'" if category else 'cast(null as ' ~ varchar_type() ~ ')') ~ " as category") -%}
 {%- endfor %}
 with model_columns as (
     {{ rows | join('\n    union all\n    ') }}

@@ -11,7 +11,7 @@
 {%- set relation_columns = adapter.get_columns_in_relation(model) -%}
 with model_values as (
     {%- for column in relation_columns %}
-    select '{{ column.name }}' as column_name, cast({{ column.name }} as varchar) as value, {{ 'true' if column.is_string() else 'false' }} as is_text,
+    select '{{ column.name }}' as column_name, cast({{ column.name }} as {{ varchar_type() }}) as value, {{ 'true' if column.is_string() else 'false' }} as is_text,
         {{ "'" ~ ((node.columns.get(column.name | lower) or {}).get('meta') or {}).get('category', '') ~ "'" }} as category
     from {{ model }}
     where {{ column.name }} is not null

@@ -37,10 +37,10 @@ with violations as (
             {%- do subject_columns.append(column_name) -%}
         {%- endif -%}
     {%- endfor %}
-    select cast('{{ subject_columns | join(",") }}' as varchar) as violating_key, 'anonymous model carries a subject key column' as violation
+    select cast('{{ subject_columns | join(",") }}' as {{ varchar_type() }}) as violating_key, 'anonymous model carries a subject key column' as violation
     where {{ 'true' if subject_columns else 'false' }}
     {%- elif way.get('record_type') == 'invoice' %}
-    select cast(model_rows.{{ way.id_column }} as varchar) as violating_key, 'invoice past its bookkeeping window' as violation
+    select cast(model_rows.{{ way.id_column }} as {{ varchar_type() }}) as violating_key, 'invoice past its bookkeeping window' as violation
     from {{ model }} as model_rows
     left join {{ invoices }} as windows on model_rows.{{ way.id_column }} = windows.invoice_id
     where windows.invoice_id is null or not windows.within_window

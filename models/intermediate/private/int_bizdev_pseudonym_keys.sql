@@ -8,13 +8,15 @@
     of a fixed marker under the same key; it reveals nothing about the key) tells a map made
     under another key, whose rows are all recomputed. The post-hook removes the rows of objects
     no longer in the landing data, so the map holds exactly what a full rebuild would.
+    On Spark (Parquet tables, no DELETE, and delete+insert would only append) it is a table
+    rebuilt in full on every run: see the README, "Running on Spark".
 #}
 {{ config(
-    materialized='incremental',
+    materialized='table' if target.type == 'spark' else 'incremental',
     incremental_strategy='delete+insert',
     unique_key=['object_type', 'object_id'],
     on_schema_change='fail',
-    post_hook=[
+    post_hook=[] if target.type == 'spark' else [
         "delete from {{ this }} as kept
          where kept.key_fingerprint <> {{ pseudonymise('business_development', \"'key-fingerprint'\", \"'v1'\") }}
             or not exists (

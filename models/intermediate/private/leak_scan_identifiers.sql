@@ -34,14 +34,14 @@ with identifier_values as (
     {%- for qualified_name in identifier_columns %}
         {%- set system, table, column = qualified_name.split('.') %}
         select
-            cast({{ column }} as varchar) as identifier_value,
+            cast({{ column }} as {{ varchar_type() }}) as identifier_value,
             {{ loop.index }} as source_number
         from {{ ref('base_' ~ system ~ '__' ~ table) }}
         where {{ column }} is not null
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not identifier_columns %}
-    select cast(null as varchar) as identifier_value, 0 as source_number where false
+    select cast(null as {{ varchar_type() }}) as identifier_value, 0 as source_number where false
     {%- endif %}
 ),
 

@@ -11,13 +11,15 @@
     Incremental, because a value's hashes never change: a daily build hashes only the values new
     since the last build (or whose first source changed). The post-hook removes the values no
     longer in the landing zone, so the table holds exactly what a full rebuild would.
+    On Spark (Parquet tables, no DELETE, and delete+insert would only append) it is a table
+    rebuilt in full on every run: see the README, "Running on Spark".
 #}
 {{ config(
-    materialized='incremental',
+    materialized='table' if target.type == 'spark' else 'incremental',
     incremental_strategy='delete+insert',
     unique_key=['identifier_value'],
     on_schema_change='fail',
-    post_hook=[
+    post_hook=[] if target.type == 'spark' else [
         "delete from {{ this }} as kept
          where not exists (
              select 1 from {{ ref('leak_scan_identifiers') }} as identifiers

@@ -43,7 +43,7 @@
         {{ source.subject_type }} as subject_type,
         {{ source.subject_id }} as subject_id,
         {{ source.on }} as record_on,
-        {{ source.get('invoice_id', 'cast(null as varchar)') }} as invoice_id
+        {{ source.get('invoice_id', 'cast(null as ' ~ varchar_type() ~ ')') }} as invoice_id
     from {{ ref(source.model) }}
     {% if not loop.last -%}
         union all

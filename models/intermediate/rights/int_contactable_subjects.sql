@@ -9,7 +9,7 @@ with customers as (
         'customer' as subject_type,
         customer_id as subject_id,
         customer_name as contact_name,
-        cast(null as varchar) as company_name,
+        cast(null as {{ varchar_type() }}) as company_name,
         email,
         phone,
         street_address,
@@ -29,10 +29,10 @@ leads as (
         leads.company_name,
         leads.email,
         leads.phone,
-        cast(null as varchar) as street_address,
-        cast(null as varchar) as postal_code,
-        cast(null as varchar) as city,
-        cast(null as varchar) as country_code
+        cast(null as {{ varchar_type() }}) as street_address,
+        cast(null as {{ varchar_type() }}) as postal_code,
+        cast(null as {{ varchar_type() }}) as city,
+        cast(null as {{ varchar_type() }}) as country_code
     from {{ ref('stg_crm__leads') }} as leads
     inner join {{ ref('int_leads_converted') }} as conversions on leads.lead_id = conversions.lead_id
     where not conversions.is_converted

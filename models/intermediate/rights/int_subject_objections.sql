@@ -60,7 +60,7 @@ final as (
         objection_subjects.subject_id,
         scopes.closes_purpose as purpose,
         min(objection_subjects.received_on) as objected_on,
-        string_agg(distinct objection_subjects.objection_scope, ',' order by objection_subjects.objection_scope) as objection_scopes
+        {{ ordered_string_agg('objection_subjects.objection_scope', ',', is_distinct=true) }} as objection_scopes
     from objection_subjects
     inner join scopes on objection_subjects.objection_scope = scopes.scope
     group by 1, 2, 3
