@@ -10,6 +10,14 @@
     No personal data: invocation id, as_of and times only.
 #}
 {% macro record_build_start() -%}
+    {{ return(adapter.dispatch('record_build_start', 'privacy_warehouse')()) }}
+{%- endmacro %}
+
+{% macro record_build_end() -%}
+    {{ return(adapter.dispatch('record_build_end', 'privacy_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__record_build_start() -%}
     create schema if not exists audit;
     create table if not exists audit.build_invocations (
         invocation_id varchar(36),
@@ -21,8 +29,29 @@
     values ('{{ invocation_id }}', {{ as_of_date() }}, current_timestamp, null)
 {%- endmacro %}
 
-{% macro record_build_end() -%}
+{% macro default__record_build_end() -%}
     update audit.build_invocations
     set finished_at = current_timestamp
     where invocation_id = '{{ invocation_id }}'
+{%- endmacro %}
+
+{#
+    Spark runs one statement per call and cannot UPDATE a Parquet table: the ledger is
+    append-only there, a finished build being a second row of its invocation with finished_at.
+#}
+{% macro spark__record_build_start() -%}
+    {%- do run_query('create schema if not exists audit') -%}
+    {%- do run_query(
+        'create table if not exists audit.build_invocations '
+        ~ '(invocation_id string, as_of date, started_at timestamp, finished_at timestamp) using parquet'
+    ) -%}
+    insert into audit.build_invocations
+    select '{{ invocation_id }}', {{ as_of_date() }}, current_timestamp, cast(null as timestamp)
+{%- endmacro %}
+
+{% macro spark__record_build_end() -%}
+    insert into audit.build_invocations
+    select invocation_id, as_of, started_at, current_timestamp
+    from audit.build_invocations
+    where invocation_id = '{{ invocation_id }}' and finished_at is null
 {%- endmacro %}

@@ -33,6 +33,23 @@
     select 1
 {%- endmacro %}
 
+{#
+    Spark: `privacy-warehouse load-spark` has checked the files against the same contract and
+    loaded them into database `raw` (src/privacy_warehouse/load_spark.py), as on PostgreSQL.
+#}
+{% macro spark__register_landing_zone() -%}
+    {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
+    {%- set databases = run_query('show databases').columns[0].values() | map('lower') | list -%}
+    {%- set loaded = run_query('show tables in raw').columns[1].values() | map('lower') | list if 'raw' in databases else [] -%}
+    {%- for source in graph.sources.values() if source.schema == 'raw' and source.name | lower not in loaded -%}
+        {{ exceptions.raise_compiler_error(
+            "Landing zone: table raw." ~ source.name ~ " (" ~ source.source_name ~ "." ~ source.name ~ ") is not loaded: "
+            ~ "run `privacy-warehouse load-spark` (reads RAW_DATA_DIR) before dbt build --target spark."
+        ) }}
+    {%- endfor -%}
+    select 1
+{%- endmacro %}
+
 {% macro duckdb__register_landing_zone() -%}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw').rstrip('/') -%}

@@ -7,6 +7,11 @@
     avg({{ expression }})
 {%- endmacro %}
 
+{# Spark averages a decimal as a decimal: as a double, as DuckDB does. #}
+{% macro spark__avg_double(expression) -%}
+    avg(cast({{ expression }} as double))
+{%- endmacro %}
+
 {% macro postgres__avg_double(expression) -%}
     avg(cast({{ expression }} as double precision))
 {%- endmacro %}

@@ -7,6 +7,11 @@
     {{ numerator }} / {{ denominator }}
 {%- endmacro %}
 
+{# Spark divides decimals as decimals: as a double, as DuckDB does. #}
+{% macro spark__divide_double(numerator, denominator) -%}
+    cast({{ numerator }} as double) / {{ denominator }}
+{%- endmacro %}
+
 {% macro postgres__divide_double(numerator, denominator) -%}
     cast({{ numerator }} as double precision) / {{ denominator }}
 {%- endmacro %}

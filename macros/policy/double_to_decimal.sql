@@ -15,6 +15,17 @@
 {%- endmacro %}
 
 {#-
+    Spark: round() of a double rounds half away from zero on its shortest decimal form, which is
+    x.5 exactly when the double is; the division by 10^scale is exact as a decimal.
+-#}
+{% macro spark__double_to_decimal(expression, precision, scale) -%}
+    cast(
+        cast(round(cast({{ expression }} as double) * {{ 10 ** scale }}) as decimal(38, 0)) / {{ 10 ** scale }}
+        as decimal({{ precision }}, {{ scale }})
+    )
+{%- endmacro %}
+
+{#-
     round(double precision) rounds halves to even: a value exactly halfway is rounded away from
     zero by hand. The whole number is exact as numeric, and the division by 10^scale too.
 -#}

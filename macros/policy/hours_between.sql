@@ -18,6 +18,8 @@
         ~ start_timestamp ~ ")) as double precision) / 3600.0", 10, 2) }}
 {%- endmacro %}
 
+{#- unix_timestamp() drops the fraction of a second (second boundaries, as DuckDB counts them). -#}
 {% macro spark__hours_between(start_timestamp, end_timestamp) -%}
-    cast((unix_timestamp({{ end_timestamp }}) - unix_timestamp({{ start_timestamp }})) / 3600.0 as decimal(10, 2))
+    {{ double_to_decimal(
+        "cast(unix_timestamp(" ~ end_timestamp ~ ") - unix_timestamp(" ~ start_timestamp ~ ") as double) / 3600.0", 10, 2) }}
 {%- endmacro %}

@@ -45,6 +45,40 @@
     )
 {%- endmacro %}
 
+{#
+    On Spark (no HMAC in Spark SQL) the loader (`privacy-warehouse load-spark`) writes each
+    purpose key's HMAC pads, K0 ^ ipad and K0 ^ opad (RFC 2104), into private.pseudonym_hmac_pads;
+    HMAC-SHA256 is then two sha2() over binary: SHA256(opad || SHA256(ipad || message)), the
+    message being the UTF-8 bytes, hex-encoded in lowercase as on DuckDB. The pads are read by
+    subquery, so the key is in neither this SQL nor target/.
+#}
+{% macro spark__pseudonymise(purpose, object_type, expression) -%}
+    {%- if execute -%}
+        {%- set pads = adapter.get_relation(database=none, schema='private', identifier='pseudonym_hmac_pads') -%}
+        {%- if pads is none or run_query(
+            "select count(*) from private.pseudonym_hmac_pads where purpose = '" ~ purpose ~ "'"
+        ).columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "No pseudonymisation key for purpose '" ~ purpose ~ "' in private.pseudonym_hmac_pads: "
+                ~ "run `privacy-warehouse load-spark` (it loads the landing zone and the purpose key pads) first."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    sha2(
+        concat(
+            (select pads.outer_pad from private.pseudonym_hmac_pads as pads where pads.purpose = '{{ purpose }}'),
+            unhex(sha2(
+                concat(
+                    (select pads.inner_pad from private.pseudonym_hmac_pads as pads where pads.purpose = '{{ purpose }}'),
+                    cast({{ object_type }} || ':' || cast({{ expression }} as string) as binary)
+                ),
+                256
+            ))
+        ),
+        256
+    )
+{%- endmacro %}
+
 {% macro default__pseudonymise(purpose, object_type, expression) -%}
     {{ exceptions.raise_compiler_error("pseudonymise() has no implementation for " ~ target.type ~ ": add one that keeps the key out of the SQL.") }}
 {%- endmacro %}

@@ -25,6 +25,12 @@
     ({{ expression }} ~ '^(?:{{ rewritten | join('') }})$')
 {%- endmacro %}
 
+{#
+    Spark's rlike (java.util.regex) finds a match anywhere: anchor it. `$` would also match before
+    a final line break, so the end is \z; (?d) makes `\n` the only line terminator, so `.` matches
+    what it matches on DuckDB (RE2): anything but a newline. The backslash is doubled for Spark's
+    string literal.
+#}
 {% macro spark__matches_regex(expression, pattern) -%}
-    ({{ expression }} rlike '{{ pattern }}')
+    ({{ expression }} rlike '(?d)^(?:{{ pattern }})\\z')
 {%- endmacro %}

@@ -16,6 +16,7 @@
     case when trim({{ expression }}) ~ '^[+-]?[0-9]{1,9}$' then cast(trim({{ expression }}) as integer) end
 {%- endmacro %}
 
+{#- Spark's cast truncates '1.5' to 1 (ANSI off, as dbt-spark sets it): accept only what DuckDB accepts. -#}
 {% macro spark__try_cast_integer(expression) -%}
-    cast({{ expression }} as int)
+    case when trim({{ expression }}) rlike '^[+-]?[0-9]{1,9}$' then cast(trim({{ expression }}) as int) end
 {%- endmacro %}
