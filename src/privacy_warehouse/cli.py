@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.access_export",
     "privacy_warehouse.bench",
     "privacy_warehouse.load_postgres",
+    "privacy_warehouse.load_spark",
 ]
 
 

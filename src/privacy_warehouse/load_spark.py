@@ -1,0 +1,196 @@
+"""Load the landing zone into Apache Spark: `privacy-warehouse load-spark`.
+
+On DuckDB the on-run-start hook reads $RAW_DATA_DIR/<system>/<table>/*.parquet as views. On
+Spark this command does what the hook does and puts the result into database `raw`, one managed
+Parquet table per contract table, exactly as `load-postgres` does for PostgreSQL:
+
+- the same contract checks, with the same messages (the checks of load_postgres.py, which are
+  those of macros/landing): a required table without a file, a file lacking a contract column or
+  carrying it with a type of another family, stops the load naming the file and the column,
+  before anything is written; an absent optional table is an empty table;
+- the same values: DuckDB reads the files (several batches together, extra columns ignored) and
+  casts every column to the contract's type, Spark stores them with the same types (STRING,
+  DATE, TIMESTAMP in the session time zone UTC, INT, DECIMAL(p,s)); loading again replaces the
+  tables. Spark has no transaction over several tables: a failure while writing (not a contract
+  breach, which is found first) can leave some tables new and some old; load again.
+
+It also loads the key material of the keyed pseudonyms. Spark SQL has no HMAC, but HMAC-SHA256
+is two SHA-256 over fixed pads of the key: HMAC(K, m) = SHA256(K0 ^ opad || SHA256(K0 ^ ipad || m))
+with K0 the key padded with zeros to SHA-256's 64-byte block. For every purpose of the register
+(seeds/policy/policy_purposes.csv) the purpose key HMAC-SHA256(master key, label + purpose)
+(src/privacy_warehouse/pseudonyms.py) is turned into those two pads, written into
+`private.pseudonym_hmac_pads`, and macros/privacy/pseudonymise.sql computes the HMAC with `sha2`
+over them in plain Spark SQL, byte-identical to DuckDB's pseudonyms. The pads travel as data (a
+DataFrame), never as SQL text, so neither the master key nor a purpose key passes through dbt's
+Jinja, target/ or logs/.
+
+The Spark session is the one the dbt target opens: the loader reads the target's
+`server_side_parameters` from profiles.yml (rendering its `env_var()` calls), so with
+`method: session` both open the same metastore (an embedded Derby database) and the same
+warehouse folder, under SPARK_WAREHOUSE_DIR. Run it from the project root, as dbt is run, and not
+while a build runs: an embedded Derby metastore admits one process at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from privacy_warehouse.load_postgres import (
+    ContractTable,
+    LandingZoneError,
+    _quote_literal,
+    _table_select,
+    read_contract,
+    read_purposes,
+)
+from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
+
+RAW_DATABASE = "raw"
+KEY_DATABASE = "private"
+PAD_TABLE = "pseudonym_hmac_pads"
+PROFILE_NAME = "privacy_warehouse"
+SHA256_BLOCK = 64
+# The contract's types as Spark names them (Spark has no unsized VARCHAR).
+SPARK_TYPES = {"varchar": "string", "integer": "int"}
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer HMAC-SHA256 pads of `key` (RFC 2104): K0 ^ 0x36.. and K0 ^ 0x5c.."""
+    if len(key) > SHA256_BLOCK:
+        raise ValueError("an HMAC-SHA256 key longer than 64 bytes is hashed first; purpose keys are 32")
+    padded = key.ljust(SHA256_BLOCK, b"\x00")
+    return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+
+
+def spark_type(data_type: str) -> str:
+    return SPARK_TYPES.get(data_type.lower(), data_type)
+
+
+def profile_spark_conf(profiles_dir: Path, target: str) -> dict[str, str]:
+    """The target's server_side_parameters from profiles.yml, with env_var() rendered as dbt does."""
+    import jinja2
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise LandingZoneError(f"profiles.yml: environment variable {name} is required by target {target}.")
+        return default
+
+    profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8"))
+    output = profiles[PROFILE_NAME]["outputs"].get(target)
+    if output is None or output.get("type") != "spark":
+        raise LandingZoneError(f"profiles.yml has no Spark target '{target}'.")
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return {
+        str(name): environment.from_string(str(value)).render(env_var=env_var)
+        for name, value in (output.get("server_side_parameters") or {}).items()
+    }
+
+
+def spark_session(conf: dict[str, str]):
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("privacy-warehouse load-spark").enableHiveSupport()
+    # As dbt-spark does: ANSI mode off, so the same SQL means the same on every Spark version.
+    for name, value in {**conf, "spark.sql.ansi.enabled": "false"}.items():
+        builder = builder.config(name, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _write_table(spark, table: ContractTable, parquet_path: Path) -> int:
+    typed = spark.read.parquet(str(parquet_path)).selectExpr(*(
+        f"cast(`{column}` as {spark_type(data_type)}) as `{column}`" for column, data_type in table.columns
+    ))
+    typed.write.mode("overwrite").format("parquet").saveAsTable(f"{RAW_DATABASE}.{table.name}")
+    return spark.table(f"{RAW_DATABASE}.{table.name}").count()
+
+
+def _write_pads(spark, master_key: bytes, purposes: list[str]) -> None:
+    from pyspark.sql.types import BinaryType, StringType, StructField, StructType
+
+    schema = StructType([
+        StructField("purpose", StringType(), False),
+        StructField("inner_pad", BinaryType(), False),
+        StructField("outer_pad", BinaryType(), False),
+    ])
+    rows = [(purpose, *(bytearray(pad) for pad in hmac_pads(derive_purpose_key(master_key, purpose))))
+            for purpose in purposes]
+    spark.sql(f"create database if not exists {KEY_DATABASE}")
+    spark.createDataFrame(rows, schema).coalesce(1).write.mode("overwrite").format("parquet") \
+        .saveAsTable(f"{KEY_DATABASE}.{PAD_TABLE}")
+
+
+def load(raw_root: Path, project_dir: Path, master_key: bytes, conf: dict[str, str]) -> dict[str, int]:
+    """Check the zone, then load every contract table and the purpose pads; rows per table."""
+    contract = read_contract(project_dir)
+    purposes = read_purposes(project_dir)
+    duck = duckdb.connect()
+    loaded: dict[str, int] = {}
+    try:
+        # Check the whole zone first: a breach stops before anything is written.
+        selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
+        with tempfile.TemporaryDirectory(prefix="load-spark-") as work:
+            files = []
+            for table, select_sql in selects:
+                path = Path(work) / f"{table.system}__{table.name}.parquet"
+                duck.execute(f"copy ({select_sql}) to {_quote_literal(str(path))} (format parquet)")
+                files.append((table, path))
+            spark = spark_session(conf)
+            try:
+                spark.sql(f"create database if not exists {RAW_DATABASE}")
+                for table, path in files:
+                    loaded[table.label] = _write_table(spark, table, path)
+                _write_pads(spark, master_key, purposes)
+            finally:
+                spark.stop()
+    finally:
+        duck.close()
+    return loaded
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        master_key = load_master_key(allow_key_file=not args.require_env_key)
+    except PseudonymisationKeyError as error:
+        print(f"load-spark: {error}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    profiles_dir = Path(args.profiles_dir or os.environ.get("DBT_PROFILES_DIR") or args.project_dir)
+    try:
+        conf = profile_spark_conf(profiles_dir, args.target)
+        loaded = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, conf)
+    except LandingZoneError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    for label, rows in loaded.items():
+        print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")
+    print(f"Loaded {len(loaded)} tables and the purpose pads in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "load-spark", help="load the landing zone and the purpose key pads into Spark (database raw)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--raw-data-dir", default=os.environ.get("RAW_DATA_DIR", "data/raw"))
+    parser.add_argument("--project-dir", default=".", help="the dbt project (for the contract and seeds)")
+    parser.add_argument("--profiles-dir", default=None,
+                        help="where profiles.yml is; default: DBT_PROFILES_DIR, else the project")
+    parser.add_argument("--target", default="spark",
+                        help="the Spark target of profiles.yml whose server_side_parameters the session uses")
+    parser.add_argument("--require-env-key", action="store_true",
+                        help="accept the key only from PSEUDONYMISATION_KEY (as the prod target does)")
+    parser.set_defaults(func=run)
