@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -82,7 +83,7 @@ def profile_spark_conf(profiles_dir: Path, target: str) -> dict[str, str]:
         if name in os.environ:
             return os.environ[name]
         if default is None:
-            raise LandingZoneError(f"profiles.yml: environment variable {name} is required by target {target}.")
+            raise LandingZoneError(f"profiles.yml: target {target} needs environment variable {name}.")
         return default
 
     profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8"))
@@ -98,6 +99,12 @@ def profile_spark_conf(profiles_dir: Path, target: str) -> dict[str, str]:
 
 def spark_session(conf: dict[str, str]):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # The folders of the warehouse and of Derby's log must exist before the JVM starts.
+    java_options = conf.get("spark.driver.extraJavaOptions", "")
+    derby_log = re.search(r"-Dderby\.stream\.error\.file=(\S+)", java_options)
+    for folder in (conf.get("spark.sql.warehouse.dir"), derby_log and str(Path(derby_log.group(1)).parent)):
+        if folder and "://" not in folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("privacy-warehouse load-spark").enableHiveSupport()
@@ -109,12 +116,11 @@ def spark_session(conf: dict[str, str]):
     return session
 
 
-def _write_table(spark, table: ContractTable, parquet_path: Path) -> int:
+def _write_table(spark, table: ContractTable, parquet_path: Path) -> None:
     typed = spark.read.parquet(str(parquet_path)).selectExpr(*(
         f"cast(`{column}` as {spark_type(data_type)}) as `{column}`" for column, data_type in table.columns
     ))
     typed.write.mode("overwrite").format("parquet").saveAsTable(f"{RAW_DATABASE}.{table.name}")
-    return spark.table(f"{RAW_DATABASE}.{table.name}").count()
 
 
 def _write_pads(spark, master_key: bytes, purposes: list[str]) -> None:
@@ -145,13 +151,14 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes, conf: dict[str, s
             files = []
             for table, select_sql in selects:
                 path = Path(work) / f"{table.system}__{table.name}.parquet"
-                duck.execute(f"copy ({select_sql}) to {_quote_literal(str(path))} (format parquet)")
+                copied = duck.execute(f"copy ({select_sql}) to {_quote_literal(str(path))} (format parquet)")
+                loaded[table.label] = copied.fetchall()[0][0]
                 files.append((table, path))
             spark = spark_session(conf)
             try:
                 spark.sql(f"create database if not exists {RAW_DATABASE}")
                 for table, path in files:
-                    loaded[table.label] = _write_table(spark, table, path)
+                    _write_table(spark, table, path)
                 _write_pads(spark, master_key, purposes)
             finally:
                 spark.stop()

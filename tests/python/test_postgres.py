@@ -3,7 +3,8 @@ postgres` green with every privacy test, every public mart equal to DuckDB's tab
 pseudonyms byte-identical, and roles that are refused everything that isn't theirs.
 
 One generated zone (scale 0.01, bad rows of every kind), one key, one as_of, one fiscal year end
-for both engines; the two builds run side by side to keep the file within a few minutes.
+for both engines; the DuckDB reference (equivalence_reference.py) is shared with test_spark.py
+and built beside the PostgreSQL build, to keep the file within a few minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,12 +22,11 @@ import pytest
 import landing
 from dbt_project_runner import PROJECT_ROOT, DbtProject
 from engine_equivalence import PUBLIC_MART_SCHEMAS, digest_marts, digest_rows, digest_table
+from equivalence_reference import AS_OF, reference_duckdb, reference_zone
 from postgres_server import BUILD_ROLE, READER_ROLES
-from privacy_warehouse.generate import generate_landing_zone
 from privacy_warehouse.load_postgres import read_contract
 from privacy_warehouse.pseudonyms import derive_purpose_key, pseudonym
 
-AS_OF = "2026-06-30"
 CLI = Path(sys.executable).parent / "privacy-warehouse"
 # What each role may read (dbt_project.yml grants); every other schema is refused.
 ROLE_SCHEMAS = {"analyst": {"bizdev"}, "marketing": {"marketing"}, "compliance": {"compliance", "legal"}}
@@ -60,25 +59,22 @@ def load_postgres(raw_data_dir: Path, pg_env: dict, key: str) -> subprocess.Comp
 
 @pytest.fixture(scope="module")
 def generated_zone(tmp_path_factory) -> Path:
-    zone = tmp_path_factory.mktemp("postgres_zone")
-    generate_landing_zone(zone, scale=0.01, seed=42, as_of=date.fromisoformat(AS_OF), bad_rows=0.05)
-    return zone
+    return reference_zone(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, generated_zone, postgres_server):
-    """The zone loaded into PostgreSQL and built there and on DuckDB, side by side."""
-    duck = DbtProject(root=PROJECT_ROOT, raw_data_dir=generated_zone,
-                      work_dir=tmp_path_factory.mktemp("equivalence_duckdb"), as_of=AS_OF)
+    """The zone loaded into PostgreSQL and built there, beside the shared DuckDB reference
+    (tests/python/equivalence_reference.py, built here or by test_spark.py's worker)."""
     pg = PostgresDbtProject(root=PROJECT_ROOT, raw_data_dir=generated_zone,
                             work_dir=tmp_path_factory.mktemp("equivalence_postgres"), as_of=AS_OF,
-                            key=duck.key, pg_env=postgres_server.env())
-    loaded = load_postgres(generated_zone, postgres_server.env(), duck.key)
+                            key=DbtProject.key, pg_env=postgres_server.env())
+    loaded = load_postgres(generated_zone, postgres_server.env(), pg.key)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     with ThreadPoolExecutor(max_workers=2) as pool:
-        duck_run, pg_run = pool.submit(duck.build), pool.submit(pg.build)
-        duck_result, pg_result = duck_run.result(), pg_run.result()
-    assert duck_result.returncode == 0, duck_result.output[-5000:]
+        duck_run, pg_run = pool.submit(reference_duckdb, tmp_path_factory), pool.submit(pg.build)
+        duck, pg_result = duck_run.result(), pg_run.result()
+    assert duck.key == pg.key
     return duck, pg, pg_result
 
 
