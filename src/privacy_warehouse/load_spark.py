@@ -28,7 +28,9 @@ The Spark session is the one the dbt target opens: the loader reads the target's
 `server_side_parameters` from profiles.yml (rendering its `env_var()` calls), so with
 `method: session` both open the same metastore (an embedded Derby database) and the same
 warehouse folder, under SPARK_WAREHOUSE_DIR. Run it from the project root, as dbt is run, and not
-while a build runs: an embedded Derby metastore admits one process at a time.
+while a build runs: an embedded Derby metastore admits one process at a time. For a cluster
+target (`method: thrift`) the loader runs as a Spark application with the machine's own Spark
+configuration (SPARK_CONF_DIR: spark.master, hive-site.xml naming the cluster's metastore).
 """
 
 from __future__ import annotations
@@ -91,10 +93,16 @@ def profile_spark_conf(profiles_dir: Path, target: str) -> dict[str, str]:
     if output is None or output.get("type") != "spark":
         raise LandingZoneError(f"profiles.yml has no Spark target '{target}'.")
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return {
+    conf = {
         str(name): environment.from_string(str(value)).render(env_var=env_var)
         for name, value in (output.get("server_side_parameters") or {}).items()
     }
+    if environment.from_string(str(output.get("method", ""))).render(env_var=env_var) != "session":
+        # A cluster target (thrift, http, odbc): its parameters are for the server's sessions. The
+        # loader then runs as an application of that cluster, with the machine's Spark
+        # configuration (SPARK_CONF_DIR: master, hive-site.xml), keeping only the time zone.
+        conf = {"spark.sql.session.timeZone": conf.get("spark.sql.session.timeZone", "UTC")}
+    return conf
 
 
 def spark_session(conf: dict[str, str]):
