@@ -22,7 +22,9 @@ with K0 the key padded with zeros to SHA-256's 64-byte block. For every purpose 
 `private.pseudonym_hmac_pads`, and macros/privacy/pseudonymise.sql computes the HMAC with `sha2`
 over them in plain Spark SQL, byte-identical to DuckDB's pseudonyms. The pads travel as data (a
 DataFrame), never as SQL text, so neither the master key nor a purpose key passes through dbt's
-Jinja, target/ or logs/.
+Jinja, target/ or logs/. After writing them the loader computes the pseudonyms of a few hundred
+probe texts (empty, multi-byte UTF-8, quotes, ids) with that SQL and compares each with
+pseudonyms.py: pads that would not reproduce DuckDB's pseudonyms stop the load.
 
 The Spark session is the one the dbt target opens: the loader reads the target's
 `server_side_parameters` from profiles.yml (rendering its `env_var()` calls), so with
@@ -54,7 +56,12 @@ from privacy_warehouse.load_postgres import (
     read_contract,
     read_purposes,
 )
-from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
+from privacy_warehouse.pseudonyms import (
+    PseudonymisationKeyError,
+    derive_purpose_key,
+    load_master_key,
+    pseudonym,
+)
 
 RAW_DATABASE = "raw"
 KEY_DATABASE = "private"
@@ -146,8 +153,39 @@ def _write_pads(spark, master_key: bytes, purposes: list[str]) -> None:
         .saveAsTable(f"{KEY_DATABASE}.{PAD_TABLE}")
 
 
-def load(raw_root: Path, project_dir: Path, master_key: bytes, conf: dict[str, str]) -> dict[str, int]:
-    """Check the zone, then load every contract table and the purpose pads; rows per table."""
+# Probes of the pads: texts that are hard to hash the same way on two engines (empty, multi-byte
+# UTF-8, quotes, separators, long), plus ids shaped like the landing zone's.
+PROBES = ["", ":", "customer:C-000001", "order:O-1", "åäö ÅÄÖ é ü 漢字 🚚", "say \"hi\"", "it's",
+          "line\nbreak", "back\\slash", "x" * 200] + [f"customer:C-{i:06d}" for i in range(200)]
+
+
+def _check_pads(spark, master_key: bytes, purposes: list[str]) -> int:
+    """Compute pseudonyms of PROBES in Spark SQL from the stored pads, exactly as
+    macros/privacy/pseudonymise.sql does, and compare them with pseudonyms.py; a mismatch stops
+    the load. Returns the number of values compared."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    spark.createDataFrame([(p,) for p in PROBES], StructType([StructField("value", StringType())])) \
+        .createOrReplaceTempView("pseudonym_probes")
+    rows = spark.sql(f"""
+        select pads.purpose, probes.value,
+            sha2(concat(pads.outer_pad,
+                        unhex(sha2(concat(pads.inner_pad, cast(probes.value as binary)), 256))), 256)
+        from {KEY_DATABASE}.{PAD_TABLE} as pads cross join pseudonym_probes as probes
+    """).collect()
+    for purpose, value, computed in rows:
+        if computed != pseudonym(master_key, purpose, value):
+            raise RuntimeError(f"load-spark: the HMAC pads of purpose {purpose} do not reproduce the "
+                               "reference pseudonyms (src/privacy_warehouse/pseudonyms.py).")
+    if len(rows) != len(PROBES) * len(purposes):
+        raise RuntimeError("load-spark: the HMAC pad table does not hold one row per purpose.")
+    return len(rows)
+
+
+def load(raw_root: Path, project_dir: Path, master_key: bytes,
+         conf: dict[str, str]) -> tuple[dict[str, int], int]:
+    """Check the zone, then load every contract table and the purpose pads: rows per table, and
+    how many probe pseudonyms computed from the pads matched the reference."""
     contract = read_contract(project_dir)
     purposes = read_purposes(project_dir)
     duck = duckdb.connect()
@@ -168,11 +206,12 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes, conf: dict[str, s
                 for table, path in files:
                     _write_table(spark, table, path)
                 _write_pads(spark, master_key, purposes)
+                checked = _check_pads(spark, master_key, purposes)
             finally:
                 spark.stop()
     finally:
         duck.close()
-    return loaded
+    return loaded, checked
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,13 +224,14 @@ def run(args: argparse.Namespace) -> int:
     profiles_dir = Path(args.profiles_dir or os.environ.get("DBT_PROFILES_DIR") or args.project_dir)
     try:
         conf = profile_spark_conf(profiles_dir, args.target)
-        loaded = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, conf)
+        loaded, checked = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, conf)
     except LandingZoneError as error:
         print(str(error), file=sys.stderr)
         return 1
     for label, rows in loaded.items():
         print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")
-    print(f"Loaded {len(loaded)} tables and the purpose pads in {time.monotonic() - started:.1f} s.")
+    print(f"Loaded {len(loaded)} tables and the purpose pads in {time.monotonic() - started:.1f} s; "
+          f"{checked} pseudonyms computed in Spark SQL from the pads equal the reference.")
     return 0
 
 
