@@ -65,7 +65,7 @@ source_names as (
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- if not identifier_columns %}
-    select 0 as source_number, cast(null as varchar) as identifier_source where false
+    select 0 as source_number, cast(null as {{ varchar_type() }}) as identifier_source where false
     {%- endif %}
 )
 
