@@ -62,7 +62,7 @@ lint: setup key
 	DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models macros analyses tests --processes 2
 
 test: setup key lint
-	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile --durations=15
 
 bench: setup key
 	$(BIN)/privacy-warehouse bench
