@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,11 +270,28 @@ def _summarise(suite_name: str, table: str, result: Any) -> SuiteOutcome:
                         evaluated=len(outcomes), failed=failed, expectations=outcomes)
 
 
+def _import_great_expectations():
+    """Import GX without Spark Connect. With pyspark installed (for the Spark target) GX imports
+    `pyspark.sql.connect`, and pyspark then *exits the process* (sys.exit(0), "Skipping doctests")
+    when `__main__` has no file, as in a pytest-xdist worker or an embedded interpreter. We never
+    validate Spark Connect frames: the module is hidden while GX is imported (GX records it as not
+    installed) and visible again afterwards."""
+    hide = "pyspark.sql.connect" not in sys.modules
+    if hide:
+        sys.modules["pyspark.sql.connect"] = None  # an import of it now raises ImportError
+    try:
+        import great_expectations as gx
+    finally:
+        if hide:
+            sys.modules.pop("pyspark.sql.connect", None)
+    return gx
+
+
 class _Validator:
     """An ephemeral GX context whose Data Docs site is a folder of the evidence."""
 
     def __init__(self, docs_dir: Path | None, run_id: str):
-        import great_expectations as gx
+        gx = _import_great_expectations()
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
