@@ -240,8 +240,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         connection.close()
-    for label, rows in loaded.items():
-        print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")
+    print_loaded(loaded)
     print(f"Loaded {len(loaded)} tables and the purpose keys in {time.monotonic() - started:.1f} s.")
     return 0
 
@@ -251,10 +250,21 @@ def add_parser(subparsers) -> None:
         "load-postgres", help="load the landing zone and the purpose keys into PostgreSQL (schema raw)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--raw-data-dir", default=os.environ.get("RAW_DATA_DIR", "data/raw"))
-    parser.add_argument("--project-dir", default=".", help="the dbt project (for the contract and seeds)")
+    add_loader_arguments(parser)
     parser.add_argument("--dsn", default=None,
                         help="libpq connection string; default: the PG* environment variables")
+    parser.set_defaults(func=run)
+
+
+def add_loader_arguments(parser) -> None:
+    """The arguments every landing-zone loader takes (load-postgres, load-spark)."""
+    parser.add_argument("--raw-data-dir", default=os.environ.get("RAW_DATA_DIR", "data/raw"))
+    parser.add_argument("--project-dir", default=".", help="the dbt project (for the contract and seeds)")
     parser.add_argument("--require-env-key", action="store_true",
                         help="accept the key only from PSEUDONYMISATION_KEY (as the prod target does)")
-    parser.set_defaults(func=run)
+
+
+def print_loaded(loaded: dict[str, int]) -> None:
+    """One line per loaded table: its raw name, row count and contract name."""
+    for label, rows in loaded.items():
+        print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")

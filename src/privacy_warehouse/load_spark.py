@@ -53,6 +53,8 @@ from privacy_warehouse.load_postgres import (
     LandingZoneError,
     _quote_literal,
     _table_select,
+    add_loader_arguments,
+    print_loaded,
     read_contract,
     read_purposes,
 )
@@ -228,8 +230,7 @@ def run(args: argparse.Namespace) -> int:
     except LandingZoneError as error:
         print(str(error), file=sys.stderr)
         return 1
-    for label, rows in loaded.items():
-        print(f"raw.{label.split('.')[1]:<20} {rows:>10} rows  ({label})")
+    print_loaded(loaded)
     print(f"Loaded {len(loaded)} tables and the purpose pads in {time.monotonic() - started:.1f} s; "
           f"{checked} pseudonyms computed in Spark SQL from the pads equal the reference.")
     return 0
@@ -240,12 +241,9 @@ def add_parser(subparsers) -> None:
         "load-spark", help="load the landing zone and the purpose key pads into Spark (database raw)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--raw-data-dir", default=os.environ.get("RAW_DATA_DIR", "data/raw"))
-    parser.add_argument("--project-dir", default=".", help="the dbt project (for the contract and seeds)")
+    add_loader_arguments(parser)
     parser.add_argument("--profiles-dir", default=None,
                         help="where profiles.yml is; default: DBT_PROFILES_DIR, else the project")
     parser.add_argument("--target", default="spark",
                         help="the Spark target of profiles.yml whose server_side_parameters the session uses")
-    parser.add_argument("--require-env-key", action="store_true",
-                        help="accept the key only from PSEUDONYMISATION_KEY (as the prod target does)")
     parser.set_defaults(func=run)
