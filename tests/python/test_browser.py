@@ -2,8 +2,9 @@
 
 Headless Chromium from Debian (`apt-get install chromium chromium-driver`), driven through
 chromedriver's W3C WebDriver HTTP API with the standard library, so no Python package is needed.
-Skipped, with the reason, only when /usr/bin/chromium is absent and CI is unset; under CI (or
-with Chromium but no chromedriver) a missing browser is a failure.
+Outside CI (env CI unset) the test is skipped, with the reason and the command that installs
+what is missing, when Chromium or chromedriver is absent (Debian packages them apart, so a machine
+can have the browser without its driver); under CI a missing piece is a failure.
 
 Every page of the report reachable from index.html is opened. For each: the browser's console
 holds no error, every link and image points at something that exists (a file of the evidence
@@ -45,9 +46,16 @@ CHROME_FLAGS = [
 NOT_CRAWLED = ("data-docs/", "dbt-docs/")
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-if not CHROMIUM.exists() and not IN_CI:
-    pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver); "
-                "under CI=true this test runs", allow_module_level=True)
+
+
+def missing_browser_parts() -> list[Path]:
+    return [needed for needed in (CHROMIUM, CHROMEDRIVER) if not needed.exists()]
+
+
+if missing_browser_parts() and not IN_CI:
+    pytest.skip(f"{', '.join(map(str, missing_browser_parts()))} not installed "
+                "(apt-get install chromium chromium-driver, as .ci/run does); "
+                "under CI=true this test fails instead", allow_module_level=True)
 
 
 class WebDriver:
@@ -121,10 +129,10 @@ class WebDriver:
 
 @pytest.fixture(scope="module")
 def browser():
-    # Under CI, or with Chromium but without its driver, a missing piece is a failure.
-    for needed in (CHROMIUM, CHROMEDRIVER):
-        if not needed.exists():
-            pytest.fail(f"{needed} is missing: apt-get install -y chromium chromium-driver")
+    # Only reached under CI (outside it the module is skipped): a missing piece is a failure.
+    if missing_browser_parts():
+        pytest.fail(f"{', '.join(map(str, missing_browser_parts()))} missing: "
+                    "apt-get install -y chromium chromium-driver")
     user_data_dir = Path(tempfile.mkdtemp(prefix="chromium-profile-"))  # fresh every run
     driver = WebDriver(user_data_dir)
     try:
