@@ -36,7 +36,8 @@
             {%- do checks.append({'when': name ~ ' is null' ~ blank, 'reason': 'missing_required_value', 'column': name}) -%}
         {%- endif -%}
         {%- if meta.get('accepted_values') -%}
-            {%- do checks.append({'when': name ~ " not in ('" ~ meta.accepted_values | join("', '") ~ "')", 'reason': 'invalid_enum_value', 'column': name}) -%}
+            {#- Case and surrounding spaces: one rule for every table, in enum_rejection_reason. -#}
+            {%- do checks.append({'reason_expression': enum_rejection_reason(name, meta.accepted_values), 'column': name}) -%}
         {%- endif -%}
         {%- if meta.get('event_time') -%}
             {%- do checks.append({'when': 'cast(' ~ name ~ ' as date) > ' ~ as_of_date(), 'reason': 'timestamp_after_as_of', 'column': name}) -%}
