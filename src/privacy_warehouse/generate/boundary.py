@@ -27,8 +27,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from .contract import TABLES_BY_NAME
+from .draws import Draws
 from .frames import Frame, concat, from_records, length
-from .plan import (
+from .model import (
     CARD,
     EXPRESS,
     FULL,
@@ -39,7 +41,6 @@ from .plan import (
     SAME_DAY,
     SWISH,
     Plan,
-    Planner,
 )
 from .timeutil import (
     DAY,
@@ -91,7 +92,7 @@ def _order(ordered: int, service: int, promised: int, delivered: int = -1, cance
 class BoundaryPlanter:
     """Appends the boundary subjects to the regular plan and resolves them to ids afterwards."""
 
-    def __init__(self, planner: Planner, customers: Frame, leads: Frame, orders: Frame,
+    def __init__(self, planner: Draws, customers: Frame, leads: Frame, orders: Frame,
                  agreements: Frame):
         self.planner = planner
         self.customers, self.leads = customers, leads
@@ -241,7 +242,7 @@ class BoundaryPlanter:
         leads = concat(self.leads, from_records(lead_records, self.leads))
         return customers, leads, orders, agreements
 
-    def sessions(self, planner: Planner) -> Frame:
+    def sessions(self, planner: Draws) -> Frame:
         """Two anonymous one-page sessions on the 12-month edge and the day before it."""
         rng = planner.rng("boundary_sessions")
         edge12 = first_day_inside(planner.clock.as_of, 12)
@@ -260,8 +261,6 @@ class BoundaryPlanter:
 
     def resolve(self, plan: Plan, fully_paid: np.ndarray, ended: np.ndarray) -> list[dict]:
         """The planted cases as rows of `_boundary_cases.csv`, each verdict checked again."""
-        from .contract import TABLES_BY_NAME
-
         as_of = plan.clock.as_of
         fmt = {name: table.id_format for name, table in TABLES_BY_NAME.items()}
         rows = []

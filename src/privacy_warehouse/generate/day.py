@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import commerce
 from .contract import TABLES_BY_NAME
-from .plan import INVOICE, Planner, Sizes
+from .draws import Draws
+from .model import INVOICE, Sizes
 from .render import create_macros, orders_sql, page_views_sql, payments_sql, quote, typed_select
 from .timeutil import DAY, HOUR, SECOND, day_number, us_of
 from .vocabulary import PLACES
@@ -66,7 +68,7 @@ def append_day(out: Path, day: date, force: bool = False,
                               "use --force to write it again")
     say = progress or (lambda line: None)
     tag = day.strftime("%Y%m%d")
-    planner = Planner(seed, scale, day)  # its clock ends on `day`: nothing after it
+    draws = Draws(seed, scale, day)  # its clock ends on `day`: nothing after it
     sizes = Sizes.for_scale(scale)
     rng = np.random.default_rng([seed, day_number(day), 20_000])
     written: dict[str, int] = {}
@@ -102,7 +104,7 @@ def append_day(out: Path, day: date, force: bool = False,
             raise ValueError(f"no customer in {out} existed before {day}")
 
         started = time.perf_counter()
-        orders, payments = _plan_orders(planner, rng, customers, day, sizes)
+        orders, payments = _plan_orders(draws, rng, customers, day, sizes)
         con.register("p_day_orders", orders)
         con.register("p_day_payments", payments)
         con.execute(f"""
@@ -129,7 +131,7 @@ def append_day(out: Path, day: date, force: bool = False,
             join day_customers as c on c.customer_id = v.customer_id
             where v.visitor_id is not null
             group by v.visitor_id order by v.visitor_id""").fetchall()
-        sessions = _plan_sessions(planner, rng, day, sizes, len(known))
+        sessions = _plan_sessions(draws, rng, day, sizes, len(known))
         con.register("p_day_sessions", sessions)
         con.register("p_known_visitors", {
             "visitor_index": np.arange(len(known), dtype=np.int64),
@@ -162,17 +164,17 @@ def append_day(out: Path, day: date, force: bool = False,
     return written
 
 
-def _plan_orders(planner: Planner, rng: np.random.Generator, customers: dict, day: date,
+def _plan_orders(draws: Draws, rng: np.random.Generator, customers: dict, day: date,
                  sizes: Sizes) -> tuple[dict, dict]:
     """The day's orders (half again the decade's average daily volume) and their payments."""
     n = max(1, round(sizes.orders / 3650 * 1.5))
     customer = np.sort(rng.choice(customers["idx"].size, n))
     start = us_of(day)
     ordered = np.sort(start + rng.integers(6 * 3600, 20 * 3600, n) * SECOND)
-    orders = planner.order_columns(rng, customers, customer, ordered)
-    planner.plan_order_lifecycle(rng, orders)
+    orders = draws.order_columns(rng, customers, customer, ordered)
+    commerce.plan_order_lifecycle(draws, rng, orders)
     # No invoice goes out on the day of booking: invoice-paid orders wait for their invoice.
-    payments, _, _, _ = planner.plan_payments_and_invoices(customers, orders)
+    payments, _, _, _ = commerce.plan_payments_and_invoices(draws, customers, orders)
     payments = {key: values[payments["method"] != INVOICE] for key, values in payments.items()}
     offset = day_number(day) * 1_000_000  # hash inputs differ from any other day's
     orders["no"] = offset + np.arange(1, n + 1)
@@ -185,7 +187,7 @@ def _plan_orders(planner: Planner, rng: np.random.Generator, customers: dict, da
     return orders, payments
 
 
-def _plan_sessions(planner: Planner, rng: np.random.Generator, day: date, sizes: Sizes,
+def _plan_sessions(draws: Draws, rng: np.random.Generator, day: date, sizes: Sizes,
                    n_known: int) -> dict:
     """The day's sessions: a quarter from known customers' devices, the rest new visitors."""
     n = max(1, round(sizes.page_views / 3650 * 1.3 / 3.5))
@@ -194,7 +196,7 @@ def _plan_sessions(planner: Planner, rng: np.random.Generator, day: date, sizes:
     known = (rng.random(n) < 0.25) & (n_known > 0)
     visitor = np.where(known, rng.integers(0, max(n_known, 1), n),
                        rng.integers(0, max(1, n // 2), n))
-    sessions = planner.session_columns(rng, visitor, start)
+    sessions = draws.session_columns(rng, visitor, start)
     sessions["known"] = known
     sessions["logged_in"] = known & (rng.random(n) < 0.6)
     sessions["customer_no"] = np.zeros(n, dtype=np.int64)  # filled from the known visitor

@@ -23,7 +23,7 @@ from .contract import (
     SERVICES,
     TABLES_BY_NAME,
 )
-from .plan import Plan
+from .model import Plan
 
 
 def quote(text: str) -> str:

@@ -22,7 +22,8 @@ import numpy as np
 
 from . import bad_rows as bad
 from .contract import TABLES, TABLES_BY_NAME, Table
-from .plan import Plan, plan_landing_zone
+from .model import Plan
+from .plan import plan_landing_zone
 from .render import GOOD_TABLE_SQL, create_macros, good_table_name, register, render_table
 
 SYSTEMS = sorted({table.system for table in TABLES})
