@@ -5,10 +5,14 @@
 
     The first failing rule names the reason. References are checked against the *accepted* rows
     of the referenced table, so a row pointing at a rejected parent is rejected too (its parent is
-    not in the warehouse); the model must declare those parents with `-- depends_on:` comments.
+    not in the warehouse); their quarantine models are this model's parents, registered while dbt
+    parses from macros/landing/landing_dependencies.sql (written from the declarations).
 #}
 {% macro check_landing_table(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
+    {%- for parent in declared_landing_references().get(source_name ~ '.' ~ table_name, []) -%}
+        {%- do ref(landing_base_model(parent)) -%}
+    {%- endfor -%}
     {%- if not execute -%}
         select * from {{ relation }}
         {{- return('') -}}
@@ -17,6 +21,13 @@
     {%- set columns = node.columns.values() | list -%}
     {%- set column_names = columns | map(attribute='name') | list -%}
     {%- set primary_key = node.meta.primary_key -%}
+    {#- The record date, when it is the row's own column, is the row's time: after as_of the row
+        did not exist yet. -#}
+    {%- set own_time = node.meta.record_date if node.meta.record_date is string else none -%}
+    {%- set type_columns = {} -%}
+    {%- for subject in node.meta.subjects if subject.type_column -%}
+        {%- do type_columns.update({subject.column: subject.type_column}) -%}
+    {%- endfor -%}
     {%- set checks = [] -%}
     {%- set joins = [] -%}
 
@@ -39,7 +50,7 @@
             {#- Case and surrounding spaces: one rule for every table, in enum_rejection_reason. -#}
             {%- do checks.append({'reason_expression': enum_rejection_reason(name, meta.accepted_values), 'column': name}) -%}
         {%- endif -%}
-        {%- if meta.get('event_time') -%}
+        {%- if name == own_time -%}
             {%- do checks.append({'when': 'cast(' ~ name ~ ' as date) > ' ~ as_of_date(), 'reason': 'timestamp_after_as_of', 'column': name}) -%}
         {%- endif -%}
         {%- if meta.get('format') -%}
@@ -59,18 +70,22 @@
     {#- 3. References to accepted rows of other tables. -#}
     {%- for column in columns -%}
         {%- set name = column.name -%}
-        {%- if column.meta.get('references') -%}
+        {%- if column.meta.get('references') is string -%}
             {%- set target = column.meta.references.split('.') -%}
             {%- set alias = 'reference_' ~ name -%}
             {%- do joins.append('left join (select ' ~ target[2] ~ ' as referenced_id from ' ~ ref('base_' ~ target[0] ~ '__' ~ target[1]) ~ ' where rejection_reason is null) as ' ~ alias ~ ' on counted.' ~ name ~ ' = ' ~ alias ~ '.referenced_id') -%}
             {%- do checks.append({'when': 'counted.' ~ name ~ ' is not null and ' ~ alias ~ '.referenced_id is null', 'reason': 'unknown_reference', 'column': name}) -%}
-        {%- elif column.meta.get('references_by_subject_type') -%}
-            {%- for subject_type, target in [('customer', 'booking.customers.customer_id'), ('lead', 'crm.leads.lead_id')] -%}
+        {%- elif column.meta.get('references') -%}
+            {#- A column holding several subject types (meta.subjects: type_column) points at the
+                table of the type its row names. -#}
+            {%- set misses = [] -%}
+            {%- for subject_type, target in column.meta.references.items() | sort -%}
                 {%- set parts = target.split('.') -%}
-                {%- set alias = 'reference_' ~ subject_type -%}
-                {%- do joins.append('left join (select ' ~ parts[2] ~ ' as referenced_id from ' ~ ref('base_' ~ parts[0] ~ '__' ~ parts[1]) ~ " where rejection_reason is null) as " ~ alias ~ " on counted.subject_type = '" ~ subject_type ~ "' and counted." ~ name ~ ' = ' ~ alias ~ '.referenced_id') -%}
+                {%- set alias = 'reference_' ~ name ~ '_' ~ subject_type -%}
+                {%- do joins.append('left join (select ' ~ parts[2] ~ ' as referenced_id from ' ~ ref('base_' ~ parts[0] ~ '__' ~ parts[1]) ~ " where rejection_reason is null) as " ~ alias ~ " on counted." ~ type_columns[name] ~ " = '" ~ subject_type ~ "' and counted." ~ name ~ ' = ' ~ alias ~ '.referenced_id') -%}
+                {%- do misses.append(alias ~ '.referenced_id is null') -%}
             {%- endfor -%}
-            {%- do checks.append({'when': "counted." ~ name ~ " is not null and reference_customer.referenced_id is null and reference_lead.referenced_id is null", 'reason': 'unknown_reference', 'column': name}) -%}
+            {%- do checks.append({'when': 'counted.' ~ name ~ ' is not null and ' ~ misses | join(' and '), 'reason': 'unknown_reference', 'column': name}) -%}
         {%- endif -%}
     {%- endfor -%}
 

@@ -3,41 +3,12 @@
     (compliance.rejected_rows). A row dropped in silence anywhere on the way breaks the equation;
     the test on is_reconciled says so. The tables come from the declared sources.
 #}
-{# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
--- depends_on: {{ source('booking', 'agreements') }}
--- depends_on: {{ ref('stg_booking__agreements') }}
--- depends_on: {{ source('booking', 'customers') }}
--- depends_on: {{ ref('stg_booking__customers') }}
--- depends_on: {{ source('booking', 'invoice_lines') }}
--- depends_on: {{ ref('stg_booking__invoice_lines') }}
--- depends_on: {{ source('booking', 'invoices') }}
--- depends_on: {{ ref('stg_booking__invoices') }}
--- depends_on: {{ source('booking', 'orders') }}
--- depends_on: {{ ref('stg_booking__orders') }}
--- depends_on: {{ source('booking', 'payments') }}
--- depends_on: {{ ref('stg_booking__payments') }}
--- depends_on: {{ source('consent', 'consent_events') }}
--- depends_on: {{ ref('stg_consent__consent_events') }}
--- depends_on: {{ source('consent', 'objections') }}
--- depends_on: {{ ref('stg_consent__objections') }}
--- depends_on: {{ source('crm', 'activities') }}
--- depends_on: {{ ref('stg_crm__activities') }}
--- depends_on: {{ source('crm', 'leads') }}
--- depends_on: {{ ref('stg_crm__leads') }}
--- depends_on: {{ source('crm', 'survey_responses') }}
--- depends_on: {{ ref('stg_crm__survey_responses') }}
--- depends_on: {{ source('legal', 'legal_holds') }}
--- depends_on: {{ ref('stg_legal__legal_holds') }}
--- depends_on: {{ source('web', 'form_submissions') }}
--- depends_on: {{ ref('stg_web__form_submissions') }}
--- depends_on: {{ source('web', 'page_views') }}
--- depends_on: {{ ref('stg_web__page_views') }}
+{#- Sources need no parse-time dependency (the on-run-start hook creates them); staging models do. -#}
+{%- do depend_on_landing_models(['stg_']) -%}
 {%- set tables = [] -%}
-{%- if execute -%}
-    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
-        {%- do tables.append((source.source_name, source.name)) -%}
-    {%- endfor -%}
-{%- endif %}
+{%- for source in landing_tables() -%}
+    {%- do tables.append((source.source_name, source.name)) -%}
+{%- endfor %}
 
 with counts as (
     {%- for system, table in tables %}

@@ -3,25 +3,11 @@
     models (staging/base), one per source table; the list of tables comes from the sources, so a
     new source table is counted here without an edit.
 #}
+{%- do depend_on_landing_models(['base_']) -%}
 {%- set base_models = [] -%}
-{%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
+{%- for source in landing_tables() -%}
     {%- do base_models.append('base_' ~ source.source_name ~ '__' ~ source.name) -%}
 {%- endfor %}
-{# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
--- depends_on: {{ ref('base_booking__agreements') }}
--- depends_on: {{ ref('base_booking__customers') }}
--- depends_on: {{ ref('base_booking__invoice_lines') }}
--- depends_on: {{ ref('base_booking__invoices') }}
--- depends_on: {{ ref('base_booking__orders') }}
--- depends_on: {{ ref('base_booking__payments') }}
--- depends_on: {{ ref('base_consent__consent_events') }}
--- depends_on: {{ ref('base_consent__objections') }}
--- depends_on: {{ ref('base_crm__activities') }}
--- depends_on: {{ ref('base_crm__leads') }}
--- depends_on: {{ ref('base_crm__survey_responses') }}
--- depends_on: {{ ref('base_legal__legal_holds') }}
--- depends_on: {{ ref('base_web__form_submissions') }}
--- depends_on: {{ ref('base_web__page_views') }}
 
 with rejected as (
     {%- for model_name in base_models %}

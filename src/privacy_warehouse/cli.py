@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.bench",
     "privacy_warehouse.load_postgres",
     "privacy_warehouse.load_spark",
+    "privacy_warehouse.declarations",
 ]
 
 

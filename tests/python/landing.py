@@ -11,22 +11,15 @@ import json
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from privacy_warehouse import declarations
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_staging__sources.yml"
 
 
 def contract() -> dict[str, list[tuple[str, str]]]:
     """`system.table` -> [(column, type)] in the contract's order."""
-    declared = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
-    tables = {}
-    for source in declared["sources"]:
-        for table in source["tables"]:
-            tables[f"{source['name']}.{table['name']}"] = [
-                (column["name"], column["data_type"]) for column in table["columns"]
-            ]
-    return tables
+    return {table.full_name: list(table.column_types) for table in declarations.landing_tables()}
 
 
 def write_table(root: Path, table: str, rows: list[dict], file_name: str = "part-0000.parquet",

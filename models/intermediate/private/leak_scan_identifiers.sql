@@ -3,24 +3,10 @@
     meta.direct_identifier, accepted or rejected rows alike), with the first source column (by
     name) it occurs in. private.leak_scan_values adds its unkeyed hashes.
 #}
-{# A new source table must be added here too: dbt stops with an error naming it otherwise. #}
--- depends_on: {{ ref('base_booking__agreements') }}
--- depends_on: {{ ref('base_booking__customers') }}
--- depends_on: {{ ref('base_booking__invoice_lines') }}
--- depends_on: {{ ref('base_booking__invoices') }}
--- depends_on: {{ ref('base_booking__orders') }}
--- depends_on: {{ ref('base_booking__payments') }}
--- depends_on: {{ ref('base_consent__consent_events') }}
--- depends_on: {{ ref('base_consent__objections') }}
--- depends_on: {{ ref('base_crm__activities') }}
--- depends_on: {{ ref('base_crm__leads') }}
--- depends_on: {{ ref('base_crm__survey_responses') }}
--- depends_on: {{ ref('base_legal__legal_holds') }}
--- depends_on: {{ ref('base_web__form_submissions') }}
--- depends_on: {{ ref('base_web__page_views') }}
+{%- do depend_on_landing_models(['base_']) -%}
 {%- set identifier_columns = [] -%}
 {%- if execute -%}
-    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') -%}
+    {%- for source in landing_tables() -%}
         {%- for column in source.columns.values() if (column.meta or {}).get('direct_identifier') -%}
             {%- do identifier_columns.append(source.source_name ~ '.' ~ source.name ~ '.' ~ column.name) -%}
         {%- endfor -%}

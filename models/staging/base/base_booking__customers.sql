@@ -1,3 +1,2 @@
 {# Every row of booking.customers with its verdict; the rules are the contract's, read from the source meta. #}
--- depends_on: {{ ref('base_crm__leads') }}
 {{ check_landing_table('booking', 'customers') }}

@@ -1,3 +1,2 @@
 {# Every row of booking.payments with its verdict; the rules are the contract's, read from the source meta. #}
--- depends_on: {{ ref('base_booking__orders') }}
 {{ check_landing_table('booking', 'payments') }}

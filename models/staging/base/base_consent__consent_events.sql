@@ -1,4 +1,2 @@
 {# Every row of consent.consent_events with its verdict; the rules are the contract's, read from the source meta. #}
--- depends_on: {{ ref('base_booking__customers') }}
--- depends_on: {{ ref('base_crm__leads') }}
 {{ check_landing_table('consent', 'consent_events') }}

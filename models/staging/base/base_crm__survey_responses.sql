@@ -1,3 +1,2 @@
 {# Every row of crm.survey_responses with its verdict; the rules are the contract's, read from the source meta. #}
--- depends_on: {{ ref('base_booking__customers') }}
 {{ check_landing_table('crm', 'survey_responses') }}

@@ -1,7 +1,10 @@
-"""The landing-zone contract (shared/contracts/raw-sources.md) as data: tables, columns, types.
+"""The landing-zone contract (shared/contracts/raw-sources.md) as the generator writes it.
 
-The generator writes exactly this: every table in `<out>/<system>/<table>/`, its columns in this
-order with these DuckDB types, so the Parquet logical types are the contract's.
+The tables, their columns in order, their types and keys are read from the sources' declarations
+(models/staging/_staging__sources.yml, through privacy_warehouse.declarations): the generator
+writes exactly what dbt checks. What is the generator's own is kept here: the printf format of
+each table's numbered ids. Every file it writes is `<out>/<system>/<table>/`, its columns in the
+contract's order with the contract's DuckDB types, so the Parquet logical types are the contract's.
 """
 
 from __future__ import annotations
@@ -9,9 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-TS = "TIMESTAMP"
-VC = "VARCHAR"
-MONEY = "DECIMAL(12,2)"
+from .. import declarations
+
+# The tables the generator plans, with the printf format of their numbered ids (None for a
+# composite key). The order is that of the random streams (seeded by position): append only.
+ID_FORMATS: dict[str, str | None] = {
+    "booking.customers": "C%07d",
+    "booking.agreements": "A%06d",
+    "booking.orders": "O%08d",
+    "booking.payments": "P%08d",
+    "booking.invoices": "F%08d",
+    "booking.invoice_lines": None,
+    "web.page_views": "E%010d",
+    "web.form_submissions": "FS%07d",
+    "crm.leads": "L%07d",
+    "crm.activities": "ACT%07d",
+    "crm.survey_responses": "SR%07d",
+    "consent.consent_events": "CE%08d",
+    "consent.objections": "OB%06d",
+    "legal.legal_holds": "LH%05d",
+}
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,14 @@ class Table:
     key: tuple[str, ...]
     # printf format of the generator's numbered ids (None for a composite key)
     id_format: str | None = None
+
+    @classmethod
+    def declared(cls, table: declarations.LandingTable) -> Table:
+        return cls(
+            system=table.system, name=table.name,
+            columns=tuple((name, data_type.upper()) for name, data_type in table.column_types),
+            key=table.primary_key, id_format=ID_FORMATS.get(table.full_name),
+        )
 
     @property
     def full_name(self) -> str:
@@ -43,71 +71,11 @@ class Table:
         return "concat_ws(':', " + ", ".join(self.key) + ")"
 
 
-TABLES: list[Table] = [
-    Table("booking", "customers", (
-        ("customer_id", VC), ("customer_type", VC), ("personnummer", VC),
-        ("organisation_number", VC), ("name", VC), ("email", VC), ("phone", VC),
-        ("street_address", VC), ("postal_code", VC), ("city", VC), ("country_code", VC),
-        ("username", VC), ("lead_id", VC), ("created_at", TS),
-    ), ("customer_id",), "C%07d"),
-    Table("booking", "agreements", (
-        ("agreement_id", VC), ("customer_id", VC), ("started_on", "DATE"),
-        ("terminated_on", "DATE"),
-    ), ("agreement_id",), "A%06d"),
-    Table("booking", "orders", (
-        ("order_id", VC), ("customer_id", VC), ("ordered_at", TS), ("service", VC),
-        ("pickup_postal_code", VC), ("pickup_city", VC), ("delivery_postal_code", VC),
-        ("delivery_city", VC), ("delivery_country_code", VC), ("recipient_name", VC),
-        ("recipient_phone", VC), ("weight_kg", "DECIMAL(9,2)"), ("price_sek", MONEY),
-        ("promised_by", TS), ("delivered_at", TS), ("cancelled_at", TS),
-    ), ("order_id",), "O%08d"),
-    Table("booking", "payments", (
-        ("payment_id", VC), ("order_id", VC), ("paid_at", TS), ("amount_sek", MONEY),
-        ("method", VC), ("card_last4", VC),
-    ), ("payment_id",), "P%08d"),
-    Table("booking", "invoices", (
-        ("invoice_id", VC), ("customer_id", VC), ("invoice_date", "DATE"), ("billing_name", VC),
-        ("billing_address", VC), ("total_sek", MONEY), ("due_date", "DATE"),
-    ), ("invoice_id",), "F%08d"),
-    Table("booking", "invoice_lines", (
-        ("invoice_id", VC), ("order_id", VC), ("amount_sek", MONEY),
-    ), ("invoice_id", "order_id")),
-    Table("web", "page_views", (
-        ("event_id", VC), ("occurred_at", TS), ("session_id", VC), ("visitor_id", VC),
-        ("customer_id", VC), ("ip_address", VC), ("site", VC), ("url_path", VC),
-        ("referrer", VC), ("user_agent", VC), ("time_on_page_s", "INTEGER"),
-    ), ("event_id",), "E%010d"),
-    Table("web", "form_submissions", (
-        ("submission_id", VC), ("submitted_at", TS), ("form", VC), ("visitor_id", VC),
-        ("lead_id", VC), ("customer_id", VC), ("name", VC), ("email", VC), ("phone", VC),
-        ("company", VC), ("message", VC),
-    ), ("submission_id",), "FS%07d"),
-    Table("crm", "leads", (
-        ("lead_id", VC), ("obtained_at", TS), ("source", VC), ("name", VC), ("email", VC),
-        ("phone", VC), ("company", VC),
-    ), ("lead_id",), "L%07d"),
-    Table("crm", "activities", (
-        ("activity_id", VC), ("occurred_at", TS), ("subject_type", VC), ("subject_id", VC),
-        ("kind", VC), ("notes", VC), ("owner", VC),
-    ), ("activity_id",), "ACT%07d"),
-    Table("crm", "survey_responses", (
-        ("response_id", VC), ("customer_id", VC), ("responded_at", TS), ("nps_score", "INTEGER"),
-        ("comment", VC),
-    ), ("response_id",), "SR%07d"),
-    Table("consent", "consent_events", (
-        ("event_id", VC), ("subject_type", VC), ("subject_id", VC), ("channel", VC),
-        ("action", VC), ("occurred_at", TS),
-    ), ("event_id",), "CE%08d"),
-    Table("consent", "objections", (
-        ("objection_id", VC), ("subject_type", VC), ("subject_id", VC), ("scope", VC),
-        ("received_at", TS),
-    ), ("objection_id",), "OB%06d"),
-    Table("legal", "legal_holds", (
-        ("hold_id", VC), ("customer_id", VC), ("reason", VC), ("opened_on", "DATE"),
-        ("closed_on", "DATE"),
-    ), ("hold_id",), "LH%05d"),
-]
-
+_DECLARED = declarations.by_name()
+# Every declared table, in the declarations' order; the generator plans those in ID_FORMATS and
+# writes the others (a table declared after the generator was written) empty.
+DECLARED_TABLES: list[Table] = [Table.declared(table) for table in _DECLARED.values()]
+TABLES: list[Table] = [Table.declared(_DECLARED[name]) for name in ID_FORMATS if name in _DECLARED]
 TABLES_BY_NAME: dict[str, Table] = {table.full_name: table for table in TABLES}
 
 SERVICES = ["same_day", "express", "next_day", "airport_to_airport"]

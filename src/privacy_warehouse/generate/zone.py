@@ -21,12 +21,12 @@ import duckdb
 import numpy as np
 
 from . import bad_rows as bad
-from .contract import TABLES, TABLES_BY_NAME, Table
+from .contract import DECLARED_TABLES, TABLES, TABLES_BY_NAME, Table
 from .model import Plan
 from .plan import plan_landing_zone
 from .render import GOOD_TABLE_SQL, create_macros, good_table_name, register, render_table
 
-SYSTEMS = sorted({table.system for table in TABLES})
+SYSTEMS = sorted({table.system for table in DECLARED_TABLES})
 SIDE_FILES = ["_generator.json", "_bad_rows.csv", "_boundary_cases.csv"]
 # Above this many rows a table is written as several files of at most this many rows each, so
 # that no single sort has to hold a whole scale-10 table.
@@ -210,6 +210,14 @@ def generate_landing_zone(out: Path, scale: float = 1.0, seed: int = 42,
             say(f"{name:<28} {written[name]:>12,} rows"
                 + (f" ({extra:,} bad)" if extra else "")
                 + f" {time.perf_counter() - table_started:6.1f} s")
+        # A table declared in the sources that the generator does not plan lands empty, so a
+        # generated zone builds as soon as a new table is declared (docs/recipes.md).
+        for table in DECLARED_TABLES:
+            if table.full_name not in TABLES_BY_NAME:
+                empty = "(select " + ", ".join(
+                    f"cast(null as {kind}) as {name}" for name, kind in table.columns
+                ) + ", 0 as _ord where false)"
+                write_table(con, table, empty, table.folder(out))
         con.close()
 
     write_side_files(out, plan, seed, scale, as_of, bad_rows, written, good_counts, bad_lines)
