@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.load_postgres",
     "privacy_warehouse.load_spark",
     "privacy_warehouse.declarations",
+    "privacy_warehouse.lineage",
 ]
 
 

@@ -22,7 +22,7 @@ from test_publish import publish_into, run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["index.html", "traceability.html", "record-of-processing.html", "validation.html",
-         "landing.html", "checks.html"]
+         "landing.html", "lineage.html", "checks.html"]
 
 
 @dataclass
@@ -88,6 +88,29 @@ def test_front_page_names_the_run_and_as_of(site):
         assert "<script" not in raw, page
         assert not re.search(r"""(src|href)=["']https?://""", raw), page
         assert "<style>" in raw
+
+
+def test_the_lineage_page_lists_every_published_column(site):
+    """Every column of every published table, with where it comes from (lineage.json and
+    lineage.html of the run), and no broken lineage rule."""
+    document = json.loads((site.run_folder / "lineage.json").read_text(encoding="utf-8"))
+    assert document["violations"] == []
+    traced = {(c["model"], c["column"]): c for c in document["columns"]}
+    page = (site.run_folder / "lineage.html").read_text(encoding="utf-8")
+    published = sorted((site.root / "publish" / "parquet").resolve().rglob("*.parquet"))
+    assert published
+    con = duckdb.connect()
+    for path in published:
+        model = path.stem.split(".")[-1]
+        columns = [row[0] for row in con.execute(
+            "select name from parquet_schema(?) where name <> 'duckdb_schema'", [str(path)]).fetchall()]
+        for column in columns:
+            assert (model, column) in traced, (model, column)
+            assert f"<code>{column}</code>" in page
+        assert f"<code>{model}</code>" in page
+    # Where dim_customers' key comes from, in words a reader sees.
+    assert "booking.customers.customer_id" in _text(site.run_folder / "lineage.html")
+    assert "pseudonymise" in _text(site.run_folder / "lineage.html")
 
 
 def test_each_purpose_page_words_basis_and_retention_as_the_policy(site):

@@ -15,6 +15,7 @@ aggregates of the working warehouse (DUCKDB_PATH, opened read-only). Writes into
     record-of-processing.html   GDPR Art. 30 record, from the seeds
     validation.html             publication checksums and Great Expectations verdicts
     landing.html                rejected rows by table and reason, reconciliation, erasure queue
+    lineage.html, lineage.json  every purpose model column: its landing origins and functions
     checks.html                 every test of the build with its outcome
 
 and `EVIDENCE_DIR/index.html`, a list of the runs. Pages use inline CSS and inline SVG only: no
@@ -51,6 +52,7 @@ NAV = [
     ("record-of-processing.html", "Record of processing"),
     ("validation.html", "Validation & publication"),
     ("landing.html", "Landing zone"),
+    ("lineage.html", "Lineage"),
     ("checks.html", "All checks"),
 ]
 SEED_TITLES = {
@@ -265,6 +267,7 @@ def render(data, folder: Path, links: list[tuple[str, str]]) -> list[Path]:
                         for r in data.seeds.get("policy_rejection_reasons", [])},
         }),
         "checks.html": ("checks.html.j2", "All checks", _checks_context(data)),
+        "lineage.html": ("lineage.html.j2", "Lineage", {"lineage": data.lineage}),
     }
     for p in data.purposes:
         chart = None
@@ -348,6 +351,7 @@ def build_report(target_path: Path, evidence_dir: Path, warehouse_path: Path | N
     links.append(("../index.html", "every run's evidence"))
 
     data = collect(run_results, manifest, warehouse_path, folder, k)
+    data.lineage = _lineage(target_path, folder)
     render(data, folder, links)
     verdict = _verdict(data)
     write_json_atomic(folder / "report.json", {
@@ -357,6 +361,14 @@ def build_report(target_path: Path, evidence_dir: Path, warehouse_path: Path | N
     })
     write_runs_index(evidence_dir)
     return folder / "index.html"
+
+
+def _lineage(target_path: Path, folder: Path) -> dict:
+    """Column lineage of the build's purpose models (privacy_warehouse.lineage), written to
+    lineage.json beside the pages: names of columns and functions, never a value."""
+    from privacy_warehouse import lineage
+
+    return lineage.write_lineage(target_path, folder / "lineage.json")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -179,6 +179,8 @@ class ReportData:
     attempt: dict | None
     groups: dict[str, str]
     published_tables: list[str]
+    # column lineage of the purpose models (privacy_warehouse.lineage), set by build_report
+    lineage: dict | None = None
 
     @property
     def build_ok(self) -> bool:
