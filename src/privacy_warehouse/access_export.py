@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from privacy_warehouse.sql import quote_literal
+
 # How each landing table links to a person: the columns holding customer, lead and visitor ids
 # and the contact columns identity resolution may match on.
 TABLES = {
@@ -49,7 +51,7 @@ def _table_expr(raw_root: Path, table: str) -> str | None:
     files = sorted((raw_root / system / name).glob("*.parquet"))
     if not files:
         return None
-    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    listed = ", ".join(quote_literal(str(f)) for f in files)
     return f"read_parquet([{listed}], union_by_name = true)"
 
 

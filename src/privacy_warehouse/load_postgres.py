@@ -41,6 +41,7 @@ import duckdb
 import yaml
 
 from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
+from privacy_warehouse.sql import quote_literal as _quote_literal
 
 RAW_SCHEMA = "raw"
 KEY_SCHEMA = "private"
@@ -106,10 +107,6 @@ def read_contract(project_dir: Path) -> list[ContractTable]:
 def read_purposes(project_dir: Path) -> list[str]:
     with (project_dir / PURPOSES_CSV).open(encoding="utf-8", newline="") as handle:
         return [row["purpose"] for row in csv.DictReader(handle)]
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _check_files(con: duckdb.DuckDBPyConnection, table: ContractTable, files: list[str]) -> None:

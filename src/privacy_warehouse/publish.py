@@ -61,11 +61,20 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from privacy_warehouse import dbt_artifacts
+from privacy_warehouse.dbt_artifacts import (
+    ArtifactError,
+    Build,
+    node_access,
+    node_meta,
+    quoted_relation,
+    relation_alias,
+    table_name,
+)
 from privacy_warehouse.report.evidence import (
     ATTEMPT,
     DATA_DOCS,
@@ -77,6 +86,7 @@ from privacy_warehouse.report.evidence import (
     write_json_atomic,
     write_text_atomic,
 )
+from privacy_warehouse.sql import quote_identifier
 from privacy_warehouse.validate import (
     ValidationError,
     ValidationSettings,
@@ -105,72 +115,21 @@ class ValidationFailed(PublishRefused):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Build:
-    """dbt's run_results.json and manifest.json of one target folder."""
-
-    target_path: Path
-    run_results: dict
-    manifest: dict
-
-    @property
-    def run_id(self) -> str:
-        return self.run_results["metadata"]["invocation_id"]
-
-    @property
-    def args(self) -> dict:
-        return self.run_results.get("args") or {}
-
-    @property
-    def build_vars(self) -> dict:
-        build_vars = self.args.get("vars") or {}
-        if isinstance(build_vars, str):  # older dbt wrote the --vars text
-            import yaml
-
-            build_vars = yaml.safe_load(build_vars) or {}
-        return build_vars
-
-    @property
-    def as_of(self) -> str:
-        """The build's evaluation date: var as_of, else the day (UTC) the build started."""
-        if self.build_vars.get("as_of"):
-            return str(self.build_vars["as_of"])
-        return self.run_results["metadata"]["invocation_started_at"][:10]
-
-    @property
-    def project_dir(self) -> Path:
-        return Path(self.args.get("project_dir") or os.getcwd())
-
-    @property
-    def shapes(self) -> dict[str, str]:
-        """The personal-data shapes of dbt_project.yml (for redacting messages)."""
-        try:
-            return ValidationSettings.from_project(self.project_dir, self.build_vars,
-                                                   self.as_of).shapes
-        except (OSError, ValidationError):
-            return {}
-
-
 def load_build(target_path: Path) -> Build:
-    target_path = Path(target_path)
-    artifacts = {}
-    for name in ("run_results.json", "manifest.json"):
-        path = target_path / name
-        try:
-            artifacts[name] = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PublishRefused(f"{path} does not exist: run `dbt build` first") from None
-        except (OSError, json.JSONDecodeError) as error:
-            raise PublishRefused(f"{path} cannot be read: {error}") from None
-    return Build(target_path, artifacts["run_results.json"], artifacts["manifest.json"])
+    """The build's artifacts (dbt_artifacts.load_build); refuse when they cannot be read."""
+    try:
+        return dbt_artifacts.load_build(target_path)
+    except ArtifactError as error:
+        raise PublishRefused(str(error)) from None
 
 
-def _meta(node: dict) -> dict:
-    return (node.get("config") or {}).get("meta") or {}
-
-
-def _access(node: dict) -> str | None:
-    return node.get("access") or (node.get("config") or {}).get("access")
+def build_shapes(build: Build) -> dict[str, str]:
+    """The personal-data shapes of dbt_project.yml (for redacting messages)."""
+    try:
+        return ValidationSettings.from_project(build.project_dir, build.build_vars,
+                                               build.as_of).shapes
+    except (OSError, ValidationError):
+        return {}
 
 
 def published_nodes(manifest: dict) -> list[dict]:
@@ -179,16 +138,16 @@ def published_nodes(manifest: dict) -> list[dict]:
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or not (node.get("config") or {}).get("enabled", True):
             continue
-        opt = _meta(node).get("publish")
-        if opt is True or (opt is None and _access(node) == "public"
+        opt = node_meta(node).get("publish")
+        if opt is True or (opt is None and node_access(node) == "public"
                            and node["schema"] == PUBLISHED_SCHEMA):
             nodes.append(node)
-    return sorted(nodes, key=lambda n: (n["schema"], n.get("alias") or n["name"]))
+    return sorted(nodes, key=lambda n: (n["schema"], relation_alias(n)))
 
 
 def public_nodes(manifest: dict) -> list[dict]:
     return [n for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and _access(n) == "public"]
+            if n["resource_type"] == "model" and node_access(n) == "public"]
 
 
 def tests_of(manifest: dict, model_id: str) -> list[dict]:
@@ -253,18 +212,6 @@ def audit_build(build: Build, requested_vars: dict | None = None) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _relation(node: dict) -> str:
-    return f"{_quote(node['schema'])}.{_quote(node.get('alias') or node['name'])}"
-
-
-def table_name(node: dict) -> str:
-    return f"{node['schema']}.{node.get('alias') or node['name']}"
-
-
 def content_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str]:
     """(rows, checksum): the sum of the upper 64 bits of md5(row as JSON) over all rows.
 
@@ -291,7 +238,7 @@ def check_ledger(con: duckdb.DuckDBPyConnection, database: str, run_id: str) -> 
     """
     try:
         rows = con.execute(
-            f"select invocation_id, finished_at from {_quote(database)}.{LEDGER} "
+            f"select invocation_id, finished_at from {quote_identifier(database)}.{LEDGER} "
             "order by started_at desc limit 1").fetchall()
     except duckdb.CatalogException:
         raise PublishRefused(f"the warehouse has no {LEDGER}: it was not written by this "
@@ -320,23 +267,23 @@ def write_publication_file(warehouse_path: Path, new_file: Path,
     con = duckdb.connect(str(new_file))
     try:
         try:
-            con.execute(f"attach '{warehouse_path}' as {_quote(database)} (read_only)")
+            con.execute(f"attach '{warehouse_path}' as {quote_identifier(database)} (read_only)")
         except duckdb.Error as error:
             raise PublishRefused(f"cannot open the warehouse {warehouse_path} read-only "
                                  f"(is dbt still writing it?): {error}") from None
         if run_id is not None:
             check_ledger(con, database, run_id)
         for node in nodes:
-            relation = _relation(node)
-            con.execute(f"create schema if not exists {_quote(node['schema'])}")
+            relation = quoted_relation(node)
+            con.execute(f"create schema if not exists {quote_identifier(node['schema'])}")
             con.execute(f"create table {relation} as "
-                        f"select * from {_quote(database)}.{relation} order by all")
-            source = content_checksum(con, f"{_quote(database)}.{relation}")
+                        f"select * from {quote_identifier(database)}.{relation} order by all")
+            source = content_checksum(con, f"{quote_identifier(database)}.{relation}")
             copied = content_checksum(con, relation)
             if source != copied:
                 raise PublishRefused(f"{table_name(node)}: the copy differs from the warehouse")
             tables[table_name(node)] = {"row_count": copied[0], "content_checksum": copied[1]}
-        con.execute(f"detach {_quote(database)}")
+        con.execute(f"detach {quote_identifier(database)}")
         con.execute("checkpoint")
     finally:
         con.close()
@@ -350,14 +297,14 @@ def export_parquet(new_file: Path, nodes: list[dict], parquet_dir: Path,
     try:
         for node in nodes:
             name = table_name(node)
-            relation = _relation(node)
-            path = parquet_dir / node["schema"] / f"{node.get('alias') or node['name']}.parquet"
+            relation = quoted_relation(node)
+            path = parquet_dir / node["schema"] / f"{relation_alias(node)}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"copy (select * from {relation} order by all) to '{path}' "
                         f"(format parquet, compression zstd)")
             # Parquet lacks some DuckDB types (HUGEINT becomes DOUBLE): cast back before comparing.
             casts = ", ".join(
-                f"cast({_quote(column)} as {column_type}) as {_quote(column)}"
+                f"cast({quote_identifier(column)} as {column_type}) as {quote_identifier(column)}"
                 for column, column_type, *_ in con.execute(f"describe {relation}").fetchall()
             )
             read_back = f"(select {casts} from read_parquet('{path}'))"
@@ -491,7 +438,7 @@ def publish(
     """Audit, write, validate and swap; return publication.json's content. Raises PublishRefused."""
     build = load_build(target_path)
     evidence = run_dir(evidence_dir, build.run_id) if evidence_dir else None
-    shapes = build.shapes
+    shapes = build_shapes(build)
     if evidence:
         copy_dbt_artifacts(build.run_results, build.manifest, evidence, shapes)
 

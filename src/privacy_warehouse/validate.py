@@ -48,6 +48,14 @@ from typing import Any
 import duckdb
 import yaml
 
+from privacy_warehouse.dbt_artifacts import (
+    node_by_name,
+    node_meta,
+    quoted_relation,
+    table_name,
+)
+from privacy_warehouse.sql import quote_identifier
+
 # GX sends usage statistics unless told not to; these machines are offline and evidence must not
 # depend on the network. Set before great_expectations is imported (lazily, below).
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -143,26 +151,12 @@ def pseudonym_columns(node: dict) -> set[str]:
     }
 
 
-def _meta(node: dict) -> dict:
-    return (node.get("config") or {}).get("meta") or node.get("meta") or {}
-
-
-def _node_by_name(manifest: dict, name: str) -> dict:
-    for node in manifest["nodes"].values():
-        if node["resource_type"] in ("model", "seed") and node["name"] == name:
-            return node
-    raise ValidationError(f"the manifest has no model or seed named {name!r}")
-
-
 def _warehouse_relation(manifest: dict, name: str) -> str:
     """A node of the working warehouse, attached read-only under its own database name."""
-    node = _node_by_name(manifest, name)
-    return ".".join(_quote(part) for part in
-                    (node["database"], node["schema"], node.get("alias") or node["name"]))
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+    node = node_by_name(manifest, name)
+    if node is None:
+        raise ValidationError(f"the manifest has no model or seed named {name!r}")
+    return quoted_relation(node, with_database=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,12 +166,12 @@ def _quote(identifier: str) -> str:
 
 def _retention_window_sql(node: dict, manifest: dict, as_of: str) -> str | None:
     """SELECT way, within_window: one row per (published row, way that applies to it)."""
-    meta = _meta(node)
+    meta = node_meta(node)
     purpose = meta.get("purpose")
     ways = [w for w in meta.get("retention") or [] if not w.get("anonymous")]
     if not purpose or not ways:
         return None
-    published = f"pub.{_quote(node['schema'])}.{_quote(node.get('alias') or node['name'])}"
+    published = f"pub.{quoted_relation(node)}"
     deadlines = _warehouse_relation(manifest, "retention_deadlines")
     rules = _warehouse_relation(manifest, "policy_retention_rules")
     selects = []
@@ -189,27 +183,27 @@ def _retention_window_sql(node: dict, manifest: dict, as_of: str) -> str | None:
             selects.append(
                 f"select {label_sql} as way, coalesce(w.within_window, false) as within_window "
                 f"from {published} as m left join {invoices} as w "
-                f"on cast(m.{_quote(way['id_column'])} as varchar) = cast(w.invoice_id as varchar)"
+                f"on cast(m.{quote_identifier(way['id_column'])} as varchar) = cast(w.invoice_id as varchar)"
             )
             continue
         if way.get("subject_type"):
             subject_type = "'" + str(way["subject_type"]).replace("'", "''") + "'"
         else:
-            subject_type = f"cast(m.{_quote(way['subject_type_column'])} as varchar)"
+            subject_type = f"cast(m.{quote_identifier(way['subject_type_column'])} as varchar)"
         if way.get("key_column"):
             key_map = _warehouse_relation(manifest, "int_bizdev_pseudonym_keys")
             join_subject = (
                 f"left join {key_map} as km on km.purpose = '{purpose}' "
                 f"and km.object_type = {subject_type} "
-                f"and cast(m.{_quote(way['key_column'])} as varchar) = km.pseudonym"
+                f"and cast(m.{quote_identifier(way['key_column'])} as varchar) = km.pseudonym"
             )
             subject_id = "km.object_id"
         else:
             join_subject = ""
-            subject_id = f"cast(m.{_quote(way['id_column'])} as varchar)"
+            subject_id = f"cast(m.{quote_identifier(way['id_column'])} as varchar)"
         event_check = "true"
         if way.get("event_date_column"):
-            event = f"cast(m.{_quote(way['event_date_column'])} as date)"
+            event = f"cast(m.{quote_identifier(way['event_date_column'])} as date)"
             event_check = (
                 f"(r.months is not null and date '{as_of}' <= "
                 f"cast({event} + to_months(cast(r.months as integer)) as date))"
@@ -229,11 +223,11 @@ def _retention_window_sql(node: dict, manifest: dict, as_of: str) -> str | None:
 
 def _k_anonymity_sql(node: dict) -> str | None:
     """SELECT group_size: per published row, how many rows share its quasi-identifiers."""
-    quasi_identifiers = _meta(node).get("quasi_identifiers")
+    quasi_identifiers = node_meta(node).get("quasi_identifiers")
     if not quasi_identifiers:
         return None
-    published = f"pub.{_quote(node['schema'])}.{_quote(node.get('alias') or node['name'])}"
-    partition = ", ".join(_quote(c) for c in quasi_identifiers)
+    published = f"pub.{quoted_relation(node)}"
+    partition = ", ".join(quote_identifier(c) for c in quasi_identifiers)
     return f"select count(*) over (partition by {partition}) as group_size from {published}"
 
 
@@ -371,7 +365,7 @@ def _table_expectations(gx, node: dict, column_types: dict[str, str], row_count:
             column=column, regex_list=[_non_capturing(s) for s in settings.shapes.values()],
             meta={"description": "no value shaped like personal data ("
                                  + ", ".join(settings.shapes) + ")"}))
-    count_column = (_meta(node).get("k_anonymity") or {}).get("count_column")
+    count_column = (node_meta(node).get("k_anonymity") or {}).get("count_column")
     if count_column:
         expectations.append(E.ExpectColumnValuesToBeBetween(
             column=count_column, min_value=settings.k,
@@ -396,13 +390,12 @@ def validate_publication(
     try:
         con.execute(f"attach '{published_path}' as pub (read_only)")
         # Under its own name, as in the manifest, so that its views still resolve.
-        warehouse = _quote(nodes[0]["database"]) if nodes else "wh"
+        warehouse = quote_identifier(nodes[0]["database"]) if nodes else "wh"
         con.execute(f"attach '{warehouse_path}' as {warehouse} (read_only)")
         suites = []
         for node in nodes:
-            schema, name = node["schema"], node.get("alias") or node["name"]
-            table = f"{schema}.{name}"
-            relation = f"{_quote(schema)}.{_quote(name)}"
+            table = table_name(node)
+            relation = quoted_relation(node)
             column_types = {
                 row[0]: row[1]
                 for row in con.execute(f"describe pub.{relation}").fetchall()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact
+
 
 def _contract_customers(project):
     return {c for (c,) in project.query("select customer_id from contract_admin.customers")}
@@ -66,9 +68,7 @@ def test_replaying_the_next_day(handwritten_warehouse, tmp_path):
 
 def test_retention_tests_ran_on_every_purpose_model(handwritten_warehouse):
     """Count from run_results.json: one retention test per model that declares a purpose."""
-    import json
-
-    manifest = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
+    manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     purpose_models = {
         uid for uid, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and node["config"].get("meta", {}).get("purpose")

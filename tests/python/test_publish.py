@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from privacy_warehouse import publish as wap
+from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS, read_artifact
 from privacy_warehouse.publish import PublishRefused, publish
 from privacy_warehouse.report import build_report
 from privacy_warehouse.validate import ValidationSettings, validate_publication
@@ -75,7 +76,7 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def manifest_of(project) -> dict:
-    return json.loads((project.target_path / "manifest.json").read_text())
+    return read_artifact(project.target_path, MANIFEST)
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def test_publication_json_names_the_run_and_its_checksums(handwritten_warehouse,
     publish_dir = root / "publish"
     written = json.loads((publish_dir / "publication.json").read_text())
     assert written == publication
-    run_results = json.loads((handwritten_warehouse.target_path / "run_results.json").read_text())
+    run_results = read_artifact(handwritten_warehouse.target_path, RUN_RESULTS)
     assert written["run_id"] == run_results["metadata"]["invocation_id"]
     assert written["as_of"] == AS_OF
     assert written["git_commit"] == "unknown" or re.fullmatch("[0-9a-f]{40}", written["git_commit"])
@@ -301,7 +302,7 @@ def _target_with(project, tmp_path: Path, edit) -> Path:
     target = tmp_path / "target"
     target.mkdir()
     shutil.copy2(project.target_path / "manifest.json", target / "manifest.json")
-    run_results = json.loads((project.target_path / "run_results.json").read_text())
+    run_results = read_artifact(project.target_path, RUN_RESULTS)
     edit(run_results)
     (target / "run_results.json").write_text(json.dumps(run_results))
     return target

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 import yaml
 
+from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS, read_artifact
 from privacy_warehouse.report import build_report
 from test_publish import publish_into, run_cli
 
@@ -138,7 +139,7 @@ def test_model_row_counts_and_test_outcomes_come_from_the_build(site, handwritte
     orders = handwritten_warehouse.query("select count(*) from bizdev.fct_orders")[0][0]
     row = re.search(r"<code>bizdev\.fct_orders</code>.*?</tr>", bizdev, flags=re.S).group(0)
     assert f'<td class="num">{orders}</td>' in row
-    run_results = json.loads((handwritten_warehouse.target_path / "run_results.json").read_text())
+    run_results = read_artifact(handwritten_warehouse.target_path, RUN_RESULTS)
     tests = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
     checks = (site.run_folder / "checks.html").read_text()
     assert checks.count('<span class="badge passed">passed</span>') >= len(tests)
@@ -320,7 +321,7 @@ def test_nothing_in_the_evidence_folder_is_personal_data(site, handwritten_wareh
     assert {"19850412-1230", "asa.oberg@exempel.se", "Jörgen Åkesson", "C-1"} <= values
     shapes = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
         "personal_data_shapes"]
-    manifest = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
+    manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     findings = scan_evidence(site.evidence_dir, values, shapes, _project_addresses(manifest))
     assert findings == []
 
@@ -341,7 +342,7 @@ def test_the_evidence_scan_finds_what_is_planted(site, handwritten_warehouse, tm
         "personal_data_shapes"]
     (folder / "planted.json").write_text(json.dumps({"note": "Zoë O'Brien \"Citat\""}))
     (folder / "planted.html").write_text("<p>call 070-123 45 67 or &#106;o@example.org</p>")
-    manifest = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
+    manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     findings = scan_evidence(folder, {"Zoë O'Brien \"Citat\""}, shapes,
                              _project_addresses(manifest))
     assert any("planted.json: landing value" in f for f in findings), findings

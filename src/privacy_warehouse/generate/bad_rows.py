@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
+from privacy_warehouse.sql import quote_literal
+
 from . import identity
 from .contract import TABLES_BY_NAME, Table
-from .render import quote
 
 # Every reason code a planted row can carry.
 KINDS = [
@@ -378,7 +379,7 @@ def _replacements(table: Table, spec: BadSpec, kind: str, as_of_sql: str) -> lis
         pairs = [(column, value) for column, values in spec.enums.items() for value in values]
         changes = {}
         for column in spec.enums:
-            cases = " ".join(f"when {position} then {quote(value)}"
+            cases = " ".join(f"when {position} then {quote_literal(value)}"
                              for position, (name, value) in enumerate(pairs) if name == column)
             changes[column] = f"case i.variant % {len(pairs)} {cases} else b.{column} end"
         return [{**copy, **changes}]

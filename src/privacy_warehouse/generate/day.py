@@ -22,11 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from privacy_warehouse.sql import quote_literal
+
 from . import commerce
 from .contract import TABLES_BY_NAME
 from .draws import Draws
 from .model import INVOICE, Sizes
-from .render import create_macros, orders_sql, page_views_sql, payments_sql, quote, typed_select
+from .render import create_macros, orders_sql, page_views_sql, payments_sql, typed_select
 from .timeutil import DAY, HOUR, SECOND, day_number, us_of
 from .vocabulary import PLACES
 from .zone import Progress, connect, write_table
@@ -78,14 +80,14 @@ def append_day(out: Path, day: date, force: bool = False,
         create_macros(con, seed)
         customers_glob = TABLES_BY_NAME["booking.customers"].folder(out) / "*.parquet"
         views_glob = TABLES_BY_NAME["web.page_views"].folder(out) / "*.parquet"
-        excluded = ", ".join(quote(value) for value in _excluded_customers(out)) or "''"
-        places = ", ".join(f"({index}, {quote(place[0])}, {quote(place[1])})"
+        excluded = ", ".join(quote_literal(value) for value in _excluded_customers(out)) or "''"
+        places = ", ".join(f"({index}, {quote_literal(place[0])}, {quote_literal(place[1])})"
                            for index, place in enumerate(PLACES))
         # Eligible customers: good, existing before the day, at a known place.
         con.execute(f"""
             create table good_customers as
             select * from read_parquet('{customers_glob}')
-            where created_at < {quote((day).isoformat())}::timestamp
+            where created_at < {quote_literal((day).isoformat())}::timestamp
               and customer_id not in ({excluded})
               and regexp_full_match(customer_id, 'C[0-9]{{7}}');
             create table day_customers as

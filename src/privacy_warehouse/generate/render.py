@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from privacy_warehouse.sql import quote_literal
+
 from . import vocabulary as vocab
 from .contract import (
     ACTIVITY_KINDS,
@@ -26,12 +28,8 @@ from .contract import (
 from .model import Plan
 
 
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def sql_list(values: list) -> str:
-    return "[" + ", ".join(quote(value) if isinstance(value, str) else sql_list(value)
+    return "[" + ", ".join(quote_literal(value) if isinstance(value, str) else sql_list(value)
                            for value in values) + "]"
 
 

@@ -34,10 +34,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from privacy_warehouse.dbt_artifacts import RUN_RESULTS, ArtifactError, Build, load_build
 from privacy_warehouse.report.evidence import (
     DATA_DOCS,
     DBT_DOCS,
-    RUN_RESULTS,
     copy_dbt_artifacts,
     run_dir,
     scrub_manifest,
@@ -76,25 +76,19 @@ class ReportError(RuntimeError):
     pass
 
 
-def _load(target_path: Path) -> tuple[dict, dict]:
-    artifacts = []
-    for name in ("run_results.json", "manifest.json"):
-        path = Path(target_path) / name
-        try:
-            artifacts.append(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise ReportError(f"{path} does not exist: run `dbt build` first") from None
-    return artifacts[0], artifacts[1]
+def _load(target_path: Path) -> Build:
+    try:
+        return load_build(target_path)
+    except ArtifactError as error:
+        raise ReportError(str(error)) from None
 
 
-def _settings(run_results: dict, manifest: dict):
+def _settings(build: Build):
     """(shapes, k) from dbt_project.yml and the build's --vars; ({}, None) if unreadable."""
     from privacy_warehouse.validate import ValidationError, ValidationSettings
 
-    args = run_results.get("args") or {}
     try:
-        settings = ValidationSettings.from_project(
-            Path(args.get("project_dir") or os.getcwd()), args.get("vars") or {}, "")
+        settings = ValidationSettings.from_project(build.project_dir, build.build_vars, "")
     except (OSError, ValidationError):
         return {}, None
     return settings.shapes, settings.k
@@ -334,10 +328,10 @@ def build_report(target_path: Path, evidence_dir: Path, warehouse_path: Path | N
     """Write the report of the build in `target_path`; return its index.html."""
     from privacy_warehouse.report.collect import collect
 
-    run_results, manifest = _load(target_path)
-    run_id = run_results["metadata"]["invocation_id"]
-    folder = run_dir(evidence_dir, run_id)
-    shapes, k = _settings(run_results, manifest)
+    build = _load(target_path)
+    run_results, manifest = build.run_results, build.manifest
+    folder = run_dir(evidence_dir, build.run_id)
+    shapes, k = _settings(build)
     copy_dbt_artifacts(run_results, manifest, folder, shapes)
 
     links = []

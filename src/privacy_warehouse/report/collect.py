@@ -20,6 +20,14 @@ from typing import Any
 
 import duckdb
 
+from privacy_warehouse.dbt_artifacts import (
+    node_access,
+    node_by_name,
+    node_meta,
+    quoted_relation,
+    relation_alias,
+    table_name,
+)
 from privacy_warehouse.report import evidence
 
 # What each privacy test guarantees, in words for a reader who does not read SQL.
@@ -228,10 +236,6 @@ def _describe_test(node: dict) -> tuple[str, str, str | None]:
     return kind, description, column
 
 
-def _meta(node: dict) -> dict:
-    return (node.get("config") or {}).get("meta") or {}
-
-
 def collect_tests(manifest: dict, results: dict[str, dict]) -> list[TestInfo]:
     tests = []
     for node in manifest["nodes"].values():
@@ -268,16 +272,16 @@ def collect_models(manifest: dict, results: dict[str, dict],
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
             continue
-        meta = _meta(node)
+        meta = node_meta(node)
         subjects = set()
         for way in meta.get("retention") or []:
             subjects.add(way.get("subject_type") or way.get("record_type")
                          or ("anonymous" if way.get("anonymous") else "mixed"))
         models[node["unique_id"]] = ModelInfo(
             unique_id=node["unique_id"], name=node["name"], schema=node["schema"],
-            relation=f"{node['schema']}.{node.get('alias') or node['name']}",
+            relation=table_name(node),
             purpose=meta.get("purpose"),
-            access=node.get("access") or node["config"].get("access"),
+            access=node_access(node),
             description=(node.get("description") or "").strip(),
             materialized=node["config"].get("materialized", ""),
             categories={(c.get("meta") or {}).get("category")
@@ -335,21 +339,14 @@ class Warehouse:
         return rows[0]["n"] if rows else None
 
 
-def _compliance_relation(manifest: dict, name: str) -> str | None:
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node["name"] == name:
-            return f"{node['schema']}.{node.get('alias') or node['name']}"
-    return None
-
-
 def _query_compliance(warehouse: Warehouse, manifest: dict) -> dict[str, Any]:
     """The compliance models' aggregates; each None when its model does not exist."""
     out: dict[str, Any] = {}
 
     def relation(name: str) -> str | None:
-        found = _compliance_relation(manifest, name)
-        if found and warehouse.has(*found.split(".", 1)):
-            return '"' + '"."'.join(found.split(".", 1)) + '"'
+        node = node_by_name(manifest, name, ("model",))
+        if node and warehouse.has(node["schema"], relation_alias(node)):
+            return quoted_relation(node)
         return None
 
     forecast = relation("retention_forecast")

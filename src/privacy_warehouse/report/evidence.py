@@ -37,12 +37,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS
 from privacy_warehouse.validate import redact
 
 REMOVED = "[removed from evidence]"
-# File names inside a run's folder (see the layout above).
-RUN_RESULTS = "run_results.json"
-MANIFEST = "manifest.json"
+# File names inside a run's folder (see the layout above); dbt's artifacts keep dbt's names.
 PUBLICATION = "publication.json"
 ATTEMPT = "publish-attempt.json"
 VALIDATION = "validation.json"
