@@ -112,3 +112,94 @@ def test_columns_that_change_after_landing_are_read_as_known_on_as_of():
                 if f"known_on_as_of('{column}')" in text:
                     used.add((system, name, column))
     assert used == declared
+
+
+COMPLAINTS_YAML = """
+      - name: complaints
+        description: One row per complaint received. Optional table.
+        meta:
+          primary_key: [complaint_id]
+          optional: true
+          record_date: received_at
+          subjects:
+            - {column: customer_id, type: customer}
+          changes_after_landing: []
+        columns:
+          - name: complaint_id
+            description: Id of the complaint, unique.
+            data_type: varchar
+            meta: {category: identifier, required: true, direct_identifier: true}
+          - name: customer_id
+            description: The customer who complained.
+            data_type: varchar
+            meta: {category: identifier, required: true, references: booking.customers.customer_id}
+          - name: received_at
+            description: When the complaint was received (UTC).
+            data_type: timestamp
+            meta: {category: communication, required: true}
+"""
+
+COMPLAINTS_STAGING = """with source as (
+
+    select * from {{ ref('base_crm__complaints') }}
+    where rejection_reason is null
+
+),
+
+renamed as (
+
+    select
+        complaint_id,
+        customer_id,
+        received_at,
+        cast(received_at as date) as received_on
+    from source
+
+)
+
+select * from renamed
+"""
+
+
+def test_a_new_landing_table_is_one_yaml_entry_and_its_models(handwritten_warehouse,
+                                                              handwritten_landing_zone, tmp_path):
+    """crm.complaints, added as docs/recipes.md says: checked on landing (rejected with reasons),
+    reconciled, and counted in the erasure queue, without an edit anywhere else."""
+    import landing
+
+    project = handwritten_warehouse.copy(tmp_path, copy_warehouse=False)
+    project.edit("models/staging/_staging__sources.yml",
+                 "  - name: consent\n", COMPLAINTS_YAML.lstrip("\n") + "\n  - name: consent\n")
+    (project.root / "models/staging/base/base_crm__complaints.sql").write_text(
+        "{{ check_landing_table('crm', 'complaints') }}\n", encoding="utf-8")
+    (project.root / "models/staging/crm/stg_crm__complaints.sql").write_text(
+        COMPLAINTS_STAGING, encoding="utf-8")
+    assert declarations.problems(project.root) == [
+        f"{declarations.DEPENDENCIES_SQL} is stale: run `privacy-warehouse declarations --write`"]
+    declarations.write_dependencies(project.root)
+    assert declarations.problems(project.root) == []
+
+    zone = tmp_path / "zone"
+    shutil.copytree(handwritten_landing_zone, zone)
+    columns = list(declarations.by_name(project.root)["crm.complaints"].column_types)
+    landing.write_table(zone, "crm.complaints", [
+        # C-5: every purpose window has passed (the hand-written zone's expired customer)
+        {"complaint_id": "CP-1", "customer_id": "C-5", "received_at": "2021-05-01 10:00:00"},
+        {"complaint_id": "CP-2", "customer_id": "C-404", "received_at": "2026-01-01 10:00:00"},
+        {"complaint_id": "CP-3", "customer_id": "C-5", "received_at": "2027-01-01 10:00:00"},
+    ], columns=columns)
+    project.raw_data_dir = zone
+
+    result = project.build()
+    assert result.returncode == 0, result.output[-5000:]
+    assert project.query(
+        "select record_id, reason from compliance.rejected_rows "
+        "where source_table = 'crm.complaints' order by 1") == [
+        ("CP-2", "unknown_reference"), ("CP-3", "timestamp_after_as_of")]
+    assert project.query(
+        "select rows_read, rows_accepted, rows_rejected, is_reconciled "
+        "from compliance.landing_reconciliation where source_table = 'crm.complaints'") == [
+        (3, 1, 2, True)]
+    assert project.query(
+        "select record_id, subject_id, expired_purposes from compliance.erasure_queue "
+        "where source_table = 'crm.complaints'") == [("CP-1", "C-5", "sales")]
