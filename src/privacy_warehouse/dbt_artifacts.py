@@ -108,8 +108,9 @@ def node_by_name(manifest: dict, name: str,
 
 
 def relation_alias(node: dict) -> str:
-    """The table's name in its schema: the node's alias when it has one, else its name."""
-    return node.get("alias") or node["name"]
+    """The table's name in its schema: a model's or seed's alias, a source's identifier, else
+    the node's name."""
+    return node.get("alias") or node.get("identifier") or node["name"]
 
 
 def table_name(node: dict) -> str:

@@ -32,6 +32,8 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from privacy_warehouse.dbt_artifacts import MANIFEST, node_meta, read_artifact, relation_alias
+
 # Steps that keep no part of the value: the column influences the result but does not flow into it.
 NON_FLOWING = {"condition", "count", "count_distinct", "exists"}
 # The compiled shape of macros/privacy/pseudonymise.sql on each engine (the outermost function).
@@ -126,7 +128,7 @@ class Lineage:
         self.sources = manifest["sources"]
         self.by_relation: dict[tuple[str, str], str] = {}
         for uid, node in [*self.nodes.items(), *self.sources.items()]:
-            name = node.get("alias") or node.get("identifier") or node["name"]
+            name = relation_alias(node)
             self.by_relation[(node["schema"].lower(), name.lower())] = uid
         self.schema: dict[str, dict[str, dict[str, str]]] = {}
         self.outputs: dict[str, list[str]] = {}
@@ -140,7 +142,7 @@ class Lineage:
 
     def _add_schema(self, uid: str, columns: list[str]) -> None:
         node = self.nodes.get(uid) or self.sources[uid]
-        name = node.get("alias") or node.get("identifier") or node["name"]
+        name = relation_alias(node)
         self.outputs[uid] = columns
         self.schema.setdefault(node["schema"].lower(), {})[name.lower()] = {
             c.lower(): "VARCHAR" for c in columns
@@ -364,7 +366,7 @@ def purpose_columns(lineage: Lineage, policy: Policy) -> list[ColumnLineage]:
     found = []
     for uid in lineage.scopes:
         node = lineage.nodes[uid]
-        meta = (node.get("config") or {}).get("meta") or {}
+        meta = node_meta(node)
         purpose = meta.get("purpose")
         if not purpose:
             continue
@@ -406,8 +408,7 @@ def violations(columns: list[ColumnLineage], policy: Policy) -> list[str]:
 
 
 def load(target_path: Path | str, project_dir: Path | None = None) -> Lineage:
-    manifest = json.loads((Path(target_path) / "manifest.json").read_text(encoding="utf-8"))
-    return Lineage(manifest, project_dir)
+    return Lineage(read_artifact(target_path, MANIFEST), project_dir)
 
 
 def write_lineage(target_path: Path | str, out: Path | str, project_dir: Path | None = None) -> dict:

@@ -6,11 +6,11 @@ generalised. Shown failing on three planted derivations in a bizdev mart.
 
 from __future__ import annotations
 
-import json
 import time
 
 from dbt_project_runner import PROJECT_ROOT
 from privacy_warehouse import lineage
+from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact
 
 PLANTED_MART = """{{ config(meta={
     'purpose': 'business_development',
@@ -34,7 +34,7 @@ def test_every_purpose_column_is_traced_and_agrees_with_its_declaration(handwrit
     assert document["unparsed_models"] == []
     assert elapsed < 60, f"lineage took {elapsed:.1f} s"
 
-    manifest = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
+    manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     expected = {
         (node["name"], column)
         for node in manifest["nodes"].values()
@@ -67,8 +67,8 @@ def test_planted_derivations_of_identifiers_fail(handwritten_warehouse, tmp_path
     assert result.returncode == 0, result.output[-3000:]
 
     # The compile filled in only the planted model's SQL; the others are the build's.
-    base = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
-    manifest = json.loads((project.target_path / "manifest.json").read_text())
+    base = read_artifact(handwritten_warehouse.target_path, MANIFEST)
+    manifest = read_artifact(project.target_path, MANIFEST)
     for uid, node in manifest["nodes"].items():
         if not node.get("compiled_code") and uid in base["nodes"]:
             node["compiled_code"] = base["nodes"][uid].get("compiled_code")
@@ -88,7 +88,7 @@ def test_planted_derivations_of_identifiers_fail(handwritten_warehouse, tmp_path
 
 
 def test_a_declared_category_that_is_not_the_derived_one_fails(handwritten_warehouse):
-    manifest = json.loads((handwritten_warehouse.target_path / "manifest.json").read_text())
+    manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     node = next(n for n in manifest["nodes"].values() if n["name"] == "fct_orders")
     node["columns"]["price_sek"]["meta"]["category"] = "non_personal"
     traced = lineage.Lineage(manifest, PROJECT_ROOT)

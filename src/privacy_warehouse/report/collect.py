@@ -585,7 +585,7 @@ def collect(run_results: dict, manifest: dict, warehouse_path: Path | None,
     status_counts = Counter(_status(r) for r in results.values())
     metadata = run_results["metadata"]
     build_vars = (run_results.get("args") or {}).get("vars") or {}
-    from privacy_warehouse.publish import published_nodes, table_name
+    from privacy_warehouse.publish import published_nodes
 
     return ReportData(
         run_id=metadata["invocation_id"],
