@@ -21,3 +21,14 @@
 {% macro enum_is_readable(expression, accepted_values) -%}
     coalesce({{ expression }} in ('{{ accepted_values | join("', '") }}'), false)
 {%- endmacro %}
+
+{# The listed values of one enum column of the contract, read from the source meta (declared once). #}
+{% macro source_accepted_values(source_name, table_name, column_name) -%}
+    {%- if not execute -%}{{ return(['']) }}{%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set values = node.columns[column_name].meta.get('accepted_values') -%}
+    {%- if not values -%}
+        {{ exceptions.raise_compiler_error(source_name ~ '.' ~ table_name ~ '.' ~ column_name ~ ' declares no accepted_values.') }}
+    {%- endif -%}
+    {{- return(values) -}}
+{%- endmacro %}

@@ -1,7 +1,9 @@
 {#
     Every landing row that breaks the contract, with its reason. Built from the quarantine
     models (staging/base), one per source table; the list of tables comes from the sources, so a
-    new source table is counted here without an edit.
+    new source table is counted here without an edit. A rejected rights row of a known subject
+    is honoured all the same in its most protective reading (rights fail closed,
+    docs/decisions-enums.md): `is_honoured_fail_closed` and `honoured_as` say so, per record id.
 #}
 {%- do depend_on_landing_models(['base_']) -%}
 {%- set base_models = [] -%}
@@ -22,6 +24,30 @@ with rejected as (
     {%- endfor %}
 ),
 
+{#- One row per rejected rights record honoured; rows without an id share the key ''. #}
+honoured as (
+
+    select
+        source_table,
+        coalesce(record_id, '') as record_key,
+        {{ ordered_string_agg('honoured_as', '; ', is_distinct=true) }} as honoured_as
+    from (
+        select
+            source_table,
+            record_id,
+            honoured_as
+        from {{ ref('int_objections_fail_closed') }}
+        union all
+        select
+            source_table,
+            record_id,
+            honoured_as
+        from {{ ref('int_consent_withdrawals_fail_closed') }}
+    ) as honoured_rows
+    group by source_table, coalesce(record_id, '')
+
+),
+
 final as (
 
     select
@@ -30,10 +56,15 @@ final as (
         rejected.reason,
         rejected.rejected_column,
         reasons.description as reason_description,
+        honoured.honoured_as is not null as is_honoured_fail_closed,
+        honoured.honoured_as,
         {{ as_of_date() }} as as_of
     from rejected
     left join {{ ref('policy_rejection_reasons') }} as reasons
         on rejected.reason = reasons.reason
+    left join honoured
+        on rejected.source_table = honoured.source_table
+            and coalesce(rejected.record_id, '') = honoured.record_key
 
 )
 

@@ -2,10 +2,24 @@
     Register decision 6: which purposes each subject's objections close, from the day received,
     for good. The scope-to-purpose mapping is the seed policy_objection_scopes. An objection
     follows the person: a lead's objection closes its converted customer too, and the reverse.
+    Rejected objections of known subjects count too, in their most protective reading
+    (int_objections_fail_closed: an unreadable scope closes every scope).
 #}
 with objections as (
 
-    select * from {{ ref('stg_consent__objections') }}
+    select
+        subject_type,
+        subject_id,
+        objection_scope,
+        received_on
+    from {{ ref('stg_consent__objections') }}
+    union all
+    select
+        subject_type,
+        subject_id,
+        objection_scope,
+        received_on
+    from {{ ref('int_objections_fail_closed') }}
 
 ),
 

@@ -1,0 +1,91 @@
+{#
+    Rights fail closed (docs/decisions-enums.md): every *rejected* objection that names a subject
+    the warehouse knows, in its most protective reading, shaped as stg_consent__objections so that
+    int_subject_objections honours it like an accepted one.
+
+    - A scope that cannot be read (not one of the listed values exactly, or null) closes every
+      scope of seed policy_objection_scopes: one row per scope.
+    - A subject type that cannot be read matches the subject of either type with that id.
+    - A time that cannot be read, or lies after as_of, counts as as_of: the objection holds now.
+    - Rows repeated under one id (conflicting_duplicate_id) are each honoured at their own time,
+      so the objection counts from the earliest.
+    An objection naming no known subject (unknown_reference) stays rejected only.
+#}
+{%- set scopes_listed = source_accepted_values('consent', 'objections', 'scope') -%}
+{%- set types_listed = source_accepted_values('consent', 'objections', 'subject_type') %}
+
+with rejected as (
+
+    select * from {{ ref('base_consent__objections') }}
+    where rejection_reason is not null
+
+),
+
+known_subjects as (
+
+    select
+        'customer' as subject_type,
+        customer_id as subject_id
+    from {{ ref('stg_booking__customers') }}
+    union all
+    select
+        'lead' as subject_type,
+        lead_id as subject_id
+    from {{ ref('stg_crm__leads') }}
+
+),
+
+scopes as (
+
+    select distinct scope
+    from {{ ref('policy_objection_scopes') }}
+
+),
+
+read_rows as (
+
+    select
+        rejected.source_table,
+        rejected.record_id,
+        rejected.objection_id,
+        known_subjects.subject_type,
+        known_subjects.subject_id,
+        case when {{ enum_is_readable('rejected.scope', scopes_listed) }} then rejected.scope end as readable_scope,
+        case
+            when rejected.received_at is null or cast(rejected.received_at as date) > {{ as_of_date() }}
+                then cast({{ as_of_date() }} as timestamp)
+            else rejected.received_at
+        end as received_at,
+        rejected.rejection_reason,
+        rejected.rejected_column
+    from rejected
+    inner join known_subjects
+        on trim(rejected.subject_id) = known_subjects.subject_id
+            and (
+                rejected.subject_type = known_subjects.subject_type
+                or not {{ enum_is_readable('rejected.subject_type', types_listed) }}
+            )
+
+),
+
+final as (
+
+    select
+        read_rows.source_table,
+        read_rows.record_id,
+        read_rows.objection_id,
+        read_rows.subject_type,
+        read_rows.subject_id,
+        scopes.scope as objection_scope,
+        read_rows.received_at,
+        cast(read_rows.received_at as date) as received_on,
+        read_rows.rejection_reason,
+        read_rows.rejected_column,
+        'objection to ' || coalesce(read_rows.readable_scope, 'every scope') as honoured_as
+    from read_rows
+    inner join scopes
+        on read_rows.readable_scope = scopes.scope or read_rows.readable_scope is null
+
+)
+
+select * from final
