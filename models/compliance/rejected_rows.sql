@@ -4,6 +4,8 @@
     new source table is counted here without an edit. A rejected rights row of a known subject
     is honoured all the same in its most protective reading (rights fail closed,
     docs/decisions-enums.md): `is_honoured_fail_closed` and `honoured_as` say so, per record id.
+    A bookkeeping record rejected only because its parent was is kept in legal.* all the same
+    (docs/decisions-bookkeeping.md): `is_kept_for_legal_obligation`.
 #}
 {%- do depend_on_landing_models(['base_']) -%}
 {%- set base_models = [] -%}
@@ -48,6 +50,29 @@ honoured as (
 
 ),
 
+{#- Bookkeeping records kept in legal.* although rejected (their parent row was rejected). #}
+kept as (
+
+    select
+        'booking.invoices' as source_table,
+        invoice_id as record_id
+    from {{ ref('int_bookkeeping_invoices') }}
+    where customer_row_rejected
+    union all
+    select
+        'booking.invoice_lines' as source_table,
+        invoice_line_id as record_id
+    from {{ ref('int_bookkeeping_invoice_lines') }}
+    where parent_row_rejected
+    union all
+    select
+        'booking.payments' as source_table,
+        payment_id as record_id
+    from {{ ref('int_bookkeeping_payments') }}
+    where parent_row_rejected
+
+),
+
 final as (
 
     select
@@ -58,6 +83,7 @@ final as (
         reasons.description as reason_description,
         honoured.honoured_as is not null as is_honoured_fail_closed,
         honoured.honoured_as,
+        kept.record_id is not null as is_kept_for_legal_obligation,
         {{ as_of_date() }} as as_of
     from rejected
     left join {{ ref('policy_rejection_reasons') }} as reasons
@@ -65,6 +91,9 @@ final as (
     left join honoured
         on rejected.source_table = honoured.source_table
             and coalesce(rejected.record_id, '') = honoured.record_key
+    left join kept
+        on rejected.source_table = kept.source_table
+            and rejected.record_id = kept.record_id
 
 )
 

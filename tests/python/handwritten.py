@@ -171,3 +171,30 @@ def tables_with_bad_rows() -> dict[str, list[dict]]:
     for table, rows in bad_rows().items():
         tables[table] = tables[table] + [row for row, _ in rows]
     return tables
+
+
+def reachable_customer(customer_id: str, number: int) -> dict[str, list[dict]]:
+    """An open customer (an unpaid delivered order) reachable on every channel, with consent."""
+    return {
+        "booking.customers": [{
+            "customer_id": customer_id, "customer_type": "business",
+            "organisation_number": "556123-4567", "name": f"Företag {number} AB",
+            "email": f"k{number}@exempel.se", "phone": f"+4670555{number:04d}",
+            "street_address": f"Gatan {number}", "postal_code": "111 22", "city": "Stockholm",
+            "country_code": "SE", "created_at": "2024-01-01 08:00:00"}],
+        "booking.orders": [{
+            "order_id": f"O-{customer_id}", "customer_id": customer_id,
+            "ordered_at": "2026-06-01 10:00:00", "service": "express",
+            "pickup_postal_code": "111 22", "pickup_city": "Stockholm",
+            "delivery_postal_code": "411 01", "delivery_city": "Göteborg",
+            "delivery_country_code": "SE", "weight_kg": "1.00", "price_sek": "100.00",
+            "promised_by": "2026-06-02 10:00:00", "delivered_at": "2026-06-02 09:00:00"}],
+        "consent.consent_events": [{
+            "event_id": f"CE-{customer_id}", "subject_type": "customer",
+            "subject_id": customer_id, "channel": "email", "action": "granted",
+            "occurred_at": "2025-01-01 10:00:00"}],
+        "crm.activities": [{
+            "activity_id": f"AC-{customer_id}", "occurred_at": "2026-06-05 10:00:00",
+            "subject_type": "customer", "subject_id": customer_id, "kind": "call",
+            "notes": "Samtal om avtal.", "owner": "rep-002"}],
+    }

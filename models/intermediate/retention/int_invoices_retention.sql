@@ -1,11 +1,12 @@
 {#
     Register decision 5: an invoice is kept through December 31 of the calendar year in which its
     fiscal year ended, plus the rule's years; the fiscal year's end is the var fiscal_year_end.
-    Legal holds on the customer extend it (decision 4).
+    Legal holds on the customer extend it (decision 4). Every invoice the obligation covers,
+    those whose customer row was rejected included (int_bookkeeping_invoices).
 #}
 with invoices as (
 
-    select * from {{ ref('stg_booking__invoices') }}
+    select * from {{ ref('int_bookkeeping_invoices') }}
 
 ),
 

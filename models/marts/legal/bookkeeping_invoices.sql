@@ -5,11 +5,13 @@
 
 {#
     One row per invoice inside its bookkeeping window (register decision 5), legal holds
-    extending it (decision 4). Nothing else of the customer: the bookkeeping record only.
+    extending it (decision 4). Nothing else of the customer: the bookkeeping record only. An
+    invoice whose customer row was rejected stays (docs/decisions-bookkeeping.md): it shows what
+    the invoice itself says and customer_row_rejected, nothing of the rejected customer row.
 #}
 with invoices as (
 
-    select * from {{ ref('stg_booking__invoices') }}
+    select * from {{ ref('int_bookkeeping_invoices') }}
 
 ),
 
@@ -30,6 +32,7 @@ final as (
         invoices.billing_name,
         invoices.billing_address,
         invoices.total_sek,
+        invoices.customer_row_rejected,
         windows.fiscal_year_ended_on,
         windows.bookkeeping_until,
         windows.has_open_legal_hold,

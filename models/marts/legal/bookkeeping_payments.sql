@@ -5,11 +5,12 @@
 
 {#
     One row per payment of an order on an invoice inside its bookkeeping window: payments are
-    bookkeeping records (verifikationer) too. Card digits stay in contract administration.
+    bookkeeping records (verifikationer) too. Card digits stay in contract administration. A
+    payment whose order row was rejected stays (int_bookkeeping_payments; docs/decisions-bookkeeping.md).
 #}
 with payments as (
 
-    select * from {{ ref('stg_booking__payments') }}
+    select * from {{ ref('int_bookkeeping_payments') }}
 
 ),
 
@@ -41,6 +42,7 @@ final as (
         payments.paid_at,
         payments.amount_sek,
         payments.payment_method,
+        payments.parent_row_rejected,
         invoices.retained_until
     from payments
     inner join lines on payments.order_id = lines.order_id
