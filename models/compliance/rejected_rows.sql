@@ -26,7 +26,7 @@ with rejected as (
     {%- endfor %}
 ),
 
-{#- One row per rejected rights record honoured; rows without an id share the key ''. #}
+{# One row per rejected rights record honoured; rows without an id share the key ''. #}
 honoured as (
 
     select
@@ -50,7 +50,7 @@ honoured as (
 
 ),
 
-{#- Bookkeeping records kept in legal.* although rejected (their parent row was rejected). #}
+{# Bookkeeping records kept in legal.* although rejected (their parent row was rejected). #}
 kept as (
 
     select

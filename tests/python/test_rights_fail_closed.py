@@ -193,15 +193,15 @@ def test_a_malformed_rights_row_stays_rejected_and_marked_honoured(builds, perso
     assert len(found) == len(rows), found
     assert {r[0] for r in found} == {reason}
     assert all(r[1] for r in found), found
-    expected = {"objection to every scope"} if leaves_everything(person) else None
-    if expected:
-        assert {r[2] for r in found} == expected
-    if person == "K-WD-CHANNEL":
-        assert {r[2] for r in found} == {"withdrawal of every consent channel"}
+    assert {r[2] for r in found} == {HONOURED_AS[person]}
 
 
-def leaves_everything(person: str) -> bool:
-    return person in OBJECTIONS and OBJECTIONS[person][2] == EVERYTHING
+HONOURED_AS = {
+    **{person: "objection to every scope" for person in OBJECTIONS},
+    "K-OB-TWICE": "objection to direct_marketing",
+    **{person: "withdrawal of email" for person in WITHDRAWALS},
+    "K-WD-CHANNEL": "withdrawal of every consent channel",
+}
 
 
 def test_rows_repeated_under_one_id_count_from_the_earliest(builds):
@@ -257,6 +257,27 @@ def test_a_rejected_customer_is_in_no_other_output_and_its_records_stay_countabl
     # the kept invoice carries the seven-year window of its fiscal year.
     assert project.query("select retained_until from legal.bookkeeping_invoices "
                          "where invoice_id = 'I-K-BOOK'") == [(__import__("datetime").date(2033, 12, 31),)]
+
+
+def test_the_report_lists_the_rejected_rows_acted_on_without_their_ids(builds, tmp_path):
+    from privacy_warehouse.report import build_report
+
+    project = builds["project"]
+    index = build_report(project.target_path, tmp_path / "evidence", project.duckdb_path)
+    page = (index.parent / "landing.html").read_text(encoding="utf-8")
+    section = page.split("Rejected, and acted on all the same")[1].split("Reconciliation")[0]
+    for honoured_as in ("objection to every scope", "objection to direct_marketing",
+                        "withdrawal of email", "withdrawal of every consent channel",
+                        "kept in legal.* (bookkeeping obligation)"):
+        assert honoured_as in section, honoured_as
+    for table, reason, column, _count in project.query(
+            "select source_table, reason, rejected_column, count(*) from compliance.rejected_rows "
+            "where is_honoured_fail_closed or is_kept_for_legal_obligation group by all"):
+        assert table in section and reason in section and column in section
+    # Counts, not ids: a rights row's id points at one person.
+    for rows, _, _ in CASES.values():
+        record_id = rows[0].get("objection_id") or rows[0].get("event_id")
+        assert record_id not in page, record_id
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,12 +33,51 @@ def _build(tmp_path_factory, name: str, bad_rows: float) -> DbtProject:
     return project
 
 
+# Marts whose rows name a subject in (subject_type, subject_id), and which a right can close.
+RIGHTS_GOVERNED = ("marketing.direct_marketing_audience", "marketing.interest_scores",
+                   "sales.pipeline", "sales.contact_history")
+
+
+def _honoured_subjects() -> str:
+    """A SQL list of the subjects a rejected rights row is honoured for (rights fail closed,
+    docs/decisions-enums.md), with the lead or customer each converted into or from."""
+    return """
+        with honoured as (
+            select subject_type, subject_id from intermediate.int_objections_fail_closed
+            union select subject_type, subject_id from intermediate.int_consent_withdrawals_fail_closed
+        )
+        select subject_type, subject_id from honoured
+        union select 'customer', converted_customer_id from intermediate.int_leads_converted
+            where is_converted and lead_id in (select subject_id from honoured where subject_type = 'lead')
+        union select 'lead', lead_id from intermediate.int_leads_converted
+            where is_converted and converted_customer_id in
+                (select subject_id from honoured where subject_type = 'customer')
+    """
+
+
+def _rows(project: DbtProject, table: str, where: str) -> list[tuple]:
+    return sorted(project.query(f"select t::varchar from {table} as t where {where}"))
+
+
 def test_bad_rows_change_nothing_but_the_rejects(tmp_path_factory):
+    """Nothing but the rejects, and what a rejected rights row of a known subject closes: it
+    is honoured in its most protective reading (rights fail closed), so its subject may only
+    leave the marts a right governs, never enter or change another row."""
     clean = _build(tmp_path_factory, "clean", 0.0)
     dirty = _build(tmp_path_factory, "dirty", 0.05)
     assert dirty.query("select count(*) from compliance.rejected_rows")[0][0] > 100
     assert clean.query("select count(*) from compliance.rejected_rows")[0][0] == 0
-    assert table_checksums(dirty) == table_checksums(clean)
+    dirty_sums, clean_sums = table_checksums(dirty), table_checksums(clean)
+    assert {t: s for t, s in dirty_sums.items() if t not in RIGHTS_GOVERNED} == \
+        {t: s for t, s in clean_sums.items() if t not in RIGHTS_GOVERNED}
+    honoured = dirty.query(_honoured_subjects())
+    assert honoured, "the generated bad rows should plant rights rows of known subjects"
+    in_list = ", ".join(f"('{kind}', '{subject}')" for kind, subject in honoured)
+    for table in RIGHTS_GOVERNED:
+        others = f"(subject_type, subject_id) not in ({in_list})"
+        assert _rows(dirty, table, others) == _rows(clean, table, others), table
+        theirs = f"(subject_type, subject_id) in ({in_list})"
+        assert set(_rows(dirty, table, theirs)) <= set(_rows(clean, table, theirs)), table
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -30,7 +30,7 @@ landed_orders as (
 
 ),
 
-{#- Typed as stg_booking__invoice_lines types its rows. #}
+{# Typed as stg_booking__invoice_lines types its rows. #}
 kept as (
 
     select

@@ -29,7 +29,7 @@ landed_customers as (
 
 ),
 
-{#- Typed as stg_booking__invoices types its rows. #}
+{# Typed as stg_booking__invoices types its rows. #}
 kept as (
 
     select

@@ -25,7 +25,7 @@ invoiced_orders as (
 
 ),
 
-{#- Typed as stg_booking__payments types its rows (card digits are not bookkeeping: left out). #}
+{# Typed as stg_booking__payments types its rows (card digits are not bookkeeping: left out). #}
 kept as (
 
     select

@@ -179,6 +179,8 @@ class ReportData:
     forecast: list[dict[str, Any]] | None
     erasure: dict[str, Any] | None
     rejected: list[dict[str, Any]] | None
+    # Rejected rows acted on all the same: rights rows honoured fail closed, bookkeeping kept.
+    honoured: list[dict[str, Any]] | None
     reconciliation: list[dict[str, Any]] | None
     k_suppressions: list[dict[str, Any]] | None
     inventory: list[dict[str, Any]] | None
@@ -371,6 +373,16 @@ def _query_compliance(warehouse: Warehouse, manifest: dict) -> dict[str, Any]:
     out["rejected"] = warehouse.rows(
         f"select source_table, reason, count(*) as rejected from {rejected} "
         f"group by source_table, reason order by source_table, reason") if rejected else None
+    # Counts only, no record id: the ids of rights rows are direct identifiers. None for a
+    # warehouse built before the columns existed (the query fails, rows() gives None).
+    out["honoured"] = warehouse.rows(
+        f"select source_table, reason, rejected_column, "
+        f"case when is_honoured_fail_closed then honoured_as "
+        f"else 'kept in legal.* (bookkeeping obligation)' end as acted_on_as, "
+        f"count(*) as rejected from {rejected} "
+        f"where is_honoured_fail_closed or is_kept_for_legal_obligation "
+        f"group by all order by source_table, reason, rejected_column, acted_on_as"
+    ) if rejected else None
     reconciliation = relation("landing_reconciliation")
     out["reconciliation"] = warehouse.rows(
         f"select * from {reconciliation} order by source_table") if reconciliation else None
@@ -605,6 +617,7 @@ def collect(run_results: dict, manifest: dict, warehouse_path: Path | None,
         forecast=counts["forecast"],
         erasure=counts["erasure"],
         rejected=counts["rejected"],
+        honoured=counts.get("honoured"),
         reconciliation=counts["reconciliation"],
         k_suppressions=counts["k_suppressions"],
         inventory=counts["inventory"],
