@@ -543,6 +543,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
+    from privacy_warehouse.pseudonyms import configured_key_problem
+
+    key_problem = configured_key_problem()
+    if key_problem:  # a weak key stops the publish too (issue 13, item 5)
+        print(f"publish refused; the previous publication is unchanged.\n{key_problem}",
+              file=sys.stderr)
+        return 1
     requested_vars = yaml.safe_load(args.vars) if args.vars else None
     warehouse = Path(os.environ.get("DUCKDB_PATH", "warehouse/warehouse.duckdb"))
     publish_dir = Path(os.environ.get("PUBLISH_DIR", "publish"))

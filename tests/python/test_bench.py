@@ -199,7 +199,8 @@ def test_zone_matches_only_the_same_scale_seed_as_of_and_days(tmp_path):
 
 def test_direct_run_swaps_tables_and_views_like_dbt(tmp_path, monkeypatch):
     """dbt's run SQL creates `<model>__dbt_tmp`; the direct run renames it over the old one."""
-    monkeypatch.setenv("PSEUDONYMISATION_KEY", "test-key-for-the-bench-helper-0123456789")
+    monkeypatch.setenv("PSEUDONYMISATION_KEY",
+                       "53fcdd43a887b3729ec8eee52741391d66b885571daa9e4ca2c005a07f3487dd")
     monkeypatch.delenv("PSEUDONYMISATION_KEY_FILE", raising=False)
     database = tmp_path / "wh.duckdb"
     con = duckdb.connect(str(database))

@@ -18,7 +18,7 @@ from privacy_warehouse.pseudonyms import pseudonym
 DAY_ONE = date(2026, 6, 30)
 DAY_TWO = DAY_ONE + timedelta(days=1)
 STATEFUL_MODELS = ("private.int_bizdev_pseudonym_keys", "private.leak_scan_values")
-OTHER_KEY = "f" * 16 + "a-second-key-of-the-incremental-test-0123456789"
+OTHER_KEY = "a4efc5abe85fe23377cba1865114e2196d574c6f63fe6734bdcae89113edb194"  # tests only
 
 
 def every_table(project: DbtProject) -> dict[str, tuple[int, int]]:
