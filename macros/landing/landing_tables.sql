@@ -50,6 +50,13 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{# The same for the landing tables themselves, for a model that reads the sources directly. #}
+{% macro depend_on_landing_sources() -%}
+    {%- for system, table in declared_landing_table_names() -%}
+        {%- do source(system, table) -%}
+    {%- endfor -%}
+{%- endmacro %}
+
 {# The quarantine model (staging/base) of a landing table, `system.table.column` or `system.table`. #}
 {% macro landing_base_model(qualified_name) -%}
     {%- set parts = qualified_name.split('.') -%}

@@ -3,7 +3,7 @@
     (compliance.rejected_rows). A row dropped in silence anywhere on the way breaks the equation;
     the test on is_reconciled says so. The tables come from the declared sources.
 #}
-{#- Sources need no parse-time dependency (the on-run-start hook creates them); staging models do. -#}
+{%- do depend_on_landing_sources() -%}
 {%- do depend_on_landing_models(['stg_']) -%}
 {%- set tables = [] -%}
 {%- for source in landing_tables() -%}
