@@ -38,15 +38,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from privacy_warehouse import declarations
 from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
 from privacy_warehouse.sql import quote_literal as _quote_literal
 
 RAW_SCHEMA = "raw"
 KEY_SCHEMA = "private"
 KEY_TABLE = "pseudonym_purpose_keys"
-SOURCES_YML = Path("models") / "staging" / "_staging__sources.yml"
 PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
 
 # Parquet physical/logical types by family, exactly as macros/landing/check_landing_files.sql.
@@ -89,19 +88,13 @@ class ContractTable:
 
 
 def read_contract(project_dir: Path) -> list[ContractTable]:
-    """The raw tables as models/staging/_staging__sources.yml declares them."""
-    declared = yaml.safe_load((project_dir / SOURCES_YML).read_text(encoding="utf-8"))
-    tables = []
-    for source in declared["sources"]:
-        if source.get("schema") != RAW_SCHEMA:
-            continue
-        for table in source["tables"]:
-            tables.append(ContractTable(
-                system=source["name"], name=table["name"],
-                columns=tuple((c["name"], c["data_type"]) for c in table["columns"]),
-                optional=bool((table.get("meta") or {}).get("optional")),
-            ))
-    return tables
+    """The raw tables as models/staging/_staging__sources.yml declares them (read through
+    privacy_warehouse.declarations, the one reader of the sources' declarations)."""
+    return [
+        ContractTable(system=table.system, name=table.name, columns=table.column_types,
+                      optional=table.optional)
+        for table in declarations.landing_tables(project_dir)
+    ]
 
 
 def read_purposes(project_dir: Path) -> list[str]:
