@@ -13,13 +13,14 @@ millions of rows gets its bad rows in a handful of statements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 
 from privacy_warehouse.sql import quote_literal
 
+from .. import declarations
 from . import identity
 from .contract import TABLES_BY_NAME, Table
 
@@ -41,12 +42,13 @@ BAD_IPS = ["999.1.2.3", "10.0.0", "fe80::zz", "256.256.256.256", "localhost", "1
 class BadSpec:
     """What can be wrong in one table, as SQL over a copied good row `b` and instance `i`."""
 
-    # Required columns other than the key: one of them is set to null.
-    required: tuple[str, ...]
+    # Required columns other than the key: one of them is set to null (from the declarations).
+    required: tuple[str, ...] = ()
     # column -> values outside the contract's enum
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # the row's own time, and whether it is a DATE; extra replacements that keep the row's other
-    # times consistent with the moved one (so the future time is the only defect)
+    # the row's own time (the declared record date) and whether it is a DATE (from the
+    # declarations); extra replacements that keep the row's other times consistent with the
+    # moved one (so the future time is the only defect)
     event_time: str | None = None
     event_is_date: bool = False
     event_companions: dict[str, str] = field(default_factory=dict)
@@ -65,11 +67,10 @@ def _unknown(prefix: str, width: int) -> str:
     return f"printf('{prefix}9%0{width - 1}d', i.new_no)"
 
 
-SPECS: dict[str, BadSpec] = {
+# What the sources do not declare: the generator's own ways to break each rule.
+_SPECS: dict[str, BadSpec] = {
     "booking.customers": BadSpec(
-        required=("customer_type", "name", "country_code", "created_at"),
         enums={"customer_type": ("alien", "robot", "Private")},
-        event_time="created_at",
         references={"lead_id": _unknown("L", 7)},
         conflict_change=("name", "b.name || ' Jr'"),
         own={
@@ -82,18 +83,12 @@ SPECS: dict[str, BadSpec] = {
         reset_on_copy={"lead_id": "null"},
     ),
     "booking.agreements": BadSpec(
-        required=("customer_id", "started_on"),
-        event_time="started_on", event_is_date=True,
         event_companions={"terminated_on": "null"},
         references={"customer_id": _unknown("C", 7)},
         conflict_change=("started_on", "b.started_on - 1"),
     ),
     "booking.orders": BadSpec(
-        required=("customer_id", "ordered_at", "service", "pickup_postal_code", "pickup_city",
-                  "delivery_postal_code", "delivery_city", "delivery_country_code", "weight_kg",
-                  "price_sek", "promised_by"),
         enums={"service": ("teleport", "overnight_by_horse", "Express")},
-        event_time="ordered_at",
         event_companions={"promised_by": "{t} + interval 4 hour", "delivered_at": "null",
                           "cancelled_at": "null"},
         references={"customer_id": _unknown("C", 7)},
@@ -108,91 +103,92 @@ SPECS: dict[str, BadSpec] = {
         },
     ),
     "booking.payments": BadSpec(
-        required=("order_id", "paid_at", "amount_sek", "method"),
         enums={"method": ("barter", "bitcoin", "Card")},
-        event_time="paid_at",
         references={"order_id": _unknown("O", 8)},
         conflict_change=("amount_sek", "b.amount_sek + 1"),
     ),
     "booking.invoices": BadSpec(
-        required=("customer_id", "invoice_date", "billing_name", "total_sek", "due_date"),
-        event_time="invoice_date", event_is_date=True,
         event_companions={"due_date": "{t} + 30"},
         references={"customer_id": _unknown("C", 7)},
         conflict_change=("billing_name", "b.billing_name || ' (kopia)'"),
     ),
     "booking.invoice_lines": BadSpec(
-        required=("amount_sek",),
         references={"invoice_id": _unknown("F", 8), "order_id": _unknown("O", 8)},
         conflict_change=("amount_sek", "b.amount_sek + 1"),
     ),
     "web.page_views": BadSpec(
-        required=("occurred_at", "session_id", "visitor_id", "ip_address", "site", "url_path"),
         enums={"site": ("darkweb", "intranet", "Own")},
-        event_time="occurred_at",
         references={"customer_id": _unknown("C", 7)},
         conflict_change=("url_path", "b.url_path || '?v=2'"),
         own={"invalid_ip_address": {"ip_address": "i.value"}},
     ),
     "web.form_submissions": BadSpec(
-        required=("submitted_at", "form"),
         enums={"form": ("chat", "fax_form", "Contact")},
-        event_time="submitted_at",
         references={"customer_id": _unknown("C", 7), "lead_id": _unknown("L", 7)},
         conflict_change=("message", "coalesce(b.message, '') || ' (skickat igen)'"),
         own={"invalid_email": {"email": "i.value"}},
     ),
     "crm.leads": BadSpec(
-        required=("obtained_at", "source", "name"),
         enums={"source": ("psychic", "carrier_pigeon", "Event")},
-        event_time="obtained_at",
         conflict_change=("name", "b.name || ' Jr'"),
         own={"invalid_email": {"email": "i.value"}},
     ),
     "crm.activities": BadSpec(
-        required=("occurred_at", "subject_type", "subject_id", "kind", "owner"),
         enums={"subject_type": ("robot", "prospect"), "kind": ("fax", "telegram", "Call")},
-        event_time="occurred_at",
         references={"subject_id": "case when b.subject_type = 'lead' then "
                                   f"{_unknown('L', 7)} else {_unknown('C', 7)} end"},
         conflict_change=("notes", "coalesce(b.notes, '') || ' (uppdaterad)'"),
     ),
     "crm.survey_responses": BadSpec(
-        required=("customer_id", "responded_at", "nps_score"),
-        event_time="responded_at",
         references={"customer_id": _unknown("C", 7)},
         conflict_change=("nps_score", "(b.nps_score + 1) % 11"),
         own={"out_of_range": {"nps_score": "([11, -1, 42, 100])[i.variant % 4 + 1]"}},
     ),
     "consent.consent_events": BadSpec(
-        required=("subject_type", "subject_id", "channel", "action", "occurred_at"),
         enums={"subject_type": ("robot",), "channel": ("pigeon", "fax", "Email"),
                "action": ("maybe", "revoked")},
-        event_time="occurred_at",
         references={"subject_id": "case when b.subject_type = 'lead' then "
                                   f"{_unknown('L', 7)} else {_unknown('C', 7)} end"},
         conflict_change=("action", "case when b.action = 'granted' then 'withdrawn' "
                                    "else 'granted' end"),
     ),
     "consent.objections": BadSpec(
-        required=("subject_type", "subject_id", "scope", "received_at"),
         enums={"subject_type": ("robot",), "scope": ("everything", "cookies", "Marketing")},
-        event_time="received_at",
         references={"subject_id": "case when b.subject_type = 'lead' then "
                                   f"{_unknown('L', 7)} else {_unknown('C', 7)} end"},
         conflict_change=("scope", "case when b.scope = 'sales' then 'marketing' "
                                   "else 'sales' end"),
     ),
     "legal.legal_holds": BadSpec(
-        required=("customer_id", "reason", "opened_on"),
         enums={"reason": ("curiosity", "gut_feeling", "Claim")},
-        event_time="opened_on", event_is_date=True,
         event_companions={"closed_on": "null"},
         references={"customer_id": _unknown("C", 7)},
         conflict_change=("reason", "case when b.reason = 'claim' then 'payment_dispute' "
                                    "else 'claim' end"),
     ),
 }
+
+
+def _declared(name: str, spec: BadSpec) -> BadSpec:
+    """`spec` with what the sources declare (models/staging/_staging__sources.yml): the required
+    columns (in the contract's order, the key aside) and the row's own time. A reference the
+    sources declare and the spec cannot break (or the other way round) stops the generator."""
+    table = declarations.by_name()[name]
+    declared_references = set(table.references())
+    if declared_references != set(spec.references):
+        raise ValueError(f"{name}: bad rows break references {sorted(spec.references)}, "
+                         f"the sources declare {sorted(declared_references)}")
+    own_time = None if table.record_date.lookup else table.record_date.column
+    return replace(
+        spec,
+        required=tuple(c.name for c in table.columns
+                       if c.meta.get("required") and c.name not in table.primary_key),
+        event_time=own_time,
+        event_is_date=own_time is not None and table.column(own_time).data_type == "date",
+    )
+
+
+SPECS: dict[str, BadSpec] = {name: _declared(name, spec) for name, spec in _SPECS.items()}
 
 
 def applicable_kinds(table: str) -> list[str]:
