@@ -70,6 +70,12 @@ kept as (
         payment_id as record_id
     from {{ ref('int_bookkeeping_payments') }}
     where parent_row_rejected
+    union all
+    select
+        'legal.legal_holds' as source_table,
+        legal_hold_id as record_id
+    from {{ ref('int_bookkeeping_legal_holds') }}
+    where customer_row_rejected
 
 ),
 

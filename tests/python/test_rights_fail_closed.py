@@ -73,22 +73,29 @@ UNKNOWN = [("consent.objections", _objection("OB-NOBODY", "K-NOBODY", "Direct_Ma
            ("consent.consent_events", _withdrawal("WD-NOBODY", "K-NOBODY", "Withdrawn"))]
 
 BOOKKEEPING_CUSTOMER = "K-BOOK"
+# A second conflicting customer, whose only invoice (2017) is past its window: kept records keep
+# their window, no longer.
+EXPIRED_CUSTOMER = "K-BOOK2"
 
 
 def _bookkeeping_customer(number: int) -> dict[str, list[dict]]:
-    """A customer with an invoiced, paid order (2026) and an invoice past its window (2017)."""
+    """A customer with an invoiced, paid order (2026), an invoice of 2017 (kept through 2024) and
+    a legal hold closed on as_of that keeps it to as_of."""
     tables = handwritten.reachable_customer(BOOKKEEPING_CUSTOMER, number)
     order_id = tables["booking.orders"][0]["order_id"]
     tables["booking.invoices"] = [
         {"invoice_id": "I-K-BOOK", "customer_id": BOOKKEEPING_CUSTOMER,
          "invoice_date": "2026-06-03", "billing_name": "Företag Bok AB",
          "total_sek": "100.00", "due_date": "2026-07-03"},
-        # Fiscal year 2017: kept through 2024-12-31, gone on as_of with or without its customer.
+        # Fiscal year 2017: kept through 2024-12-31, then held by the hold closed on as_of.
         {"invoice_id": "I-K-BOOK-OLD", "customer_id": BOOKKEEPING_CUSTOMER,
          "invoice_date": "2017-03-01", "billing_name": "Företag Bok AB",
          "total_sek": "50.00", "due_date": "2017-03-31"}]
     tables["booking.invoice_lines"] = [
         {"invoice_id": "I-K-BOOK", "order_id": order_id, "amount_sek": "100.00"}]
+    tables["legal.legal_holds"] = [
+        {"hold_id": "H-K-BOOK", "customer_id": BOOKKEEPING_CUSTOMER, "reason": "claim",
+         "opened_on": "2020-01-01", "closed_on": handwritten.AS_OF}]
     tables["booking.payments"] = [
         {"payment_id": "P-K-BOOK", "order_id": order_id, "paid_at": "2026-06-10 10:00:00",
          "amount_sek": "100.00", "method": "invoice"}]
@@ -99,6 +106,12 @@ def _landing(planted: bool) -> dict[str, list[dict]]:
     tables = handwritten.base_tables()
     people = [handwritten.reachable_customer(c, 100 + i) for i, c in enumerate(CASES)]
     people.append(_bookkeeping_customer(199))
+    expired = handwritten.reachable_customer(EXPIRED_CUSTOMER, 198)
+    expired["booking.invoices"] = [
+        {"invoice_id": "I-K-BOOK2-OLD", "customer_id": EXPIRED_CUSTOMER,
+         "invoice_date": "2017-03-01", "billing_name": "Företag Bok 2 AB",
+         "total_sek": "50.00", "due_date": "2017-03-31"}]
+    people.append(expired)
     for person in people:
         for table, rows in person.items():
             tables[table] = tables.get(table, []) + rows
@@ -109,9 +122,10 @@ def _landing(planted: bool) -> dict[str, list[dict]]:
             tables["consent.consent_events"] = tables["consent.consent_events"] + rows
         for table, row in UNKNOWN:
             tables[table] = tables[table] + [row]
-        conflicting = dict(tables["booking.customers"][-1], name="Ett Annat Namn AB")
-        assert conflicting["customer_id"] == BOOKKEEPING_CUSTOMER
-        tables["booking.customers"] = tables["booking.customers"] + [conflicting]
+        for customer_id in (BOOKKEEPING_CUSTOMER, EXPIRED_CUSTOMER):
+            row = next(r for r in tables["booking.customers"] if r["customer_id"] == customer_id)
+            tables["booking.customers"] = tables["booking.customers"] + [
+                dict(row, name="Ett Annat Namn AB")]
     return tables
 
 
@@ -139,11 +153,14 @@ def _membership(project: DbtProject) -> dict[str, set[str]]:
 def _bookkeeping(project: DbtProject) -> dict[str, set[tuple]]:
     return {
         "invoices": set(project.query(
-            "select invoice_id, customer_id, customer_row_rejected from legal.bookkeeping_invoices "
+            "select invoice_id, customer_id, customer_row_rejected, cast(retained_until as varchar) "
+            "from legal.bookkeeping_invoices "
             f"where customer_id = '{BOOKKEEPING_CUSTOMER}'")),
         "lines": set(project.query(
             "select invoice_line_id, parent_row_rejected from legal.bookkeeping_invoice_lines "
             "where invoice_id like 'I-K-BOOK%'")),
+        "expired": set(project.query(
+            "select invoice_id from legal.bookkeeping_invoices where invoice_id = 'I-K-BOOK2-OLD'")),
         "payments": set(project.query(
             "select payment_id, invoice_id, parent_row_rejected from legal.bookkeeping_payments "
             "where payment_id = 'P-K-BOOK'")),
@@ -224,21 +241,25 @@ def test_a_rights_row_naming_nobody_known_stays_only_rejected(builds):
 
 def test_a_rejected_customer_keeps_its_bookkeeping(builds):
     before, after = builds["bookkeeping before"], builds["bookkeeping after"]
-    # Without the conflict: the invoice inside its window, its line and payment; not the 2017 one.
-    assert before["invoices"] == {("I-K-BOOK", BOOKKEEPING_CUSTOMER, False)}
+    # Without the conflict: the 2026 invoice, its line and payment; the 2017 one held to as_of.
+    assert before["invoices"] == {("I-K-BOOK", BOOKKEEPING_CUSTOMER, False, "2033-12-31"),
+                                  ("I-K-BOOK-OLD", BOOKKEEPING_CUSTOMER, False, handwritten.AS_OF)}
     assert before["lines"] == {("I-K-BOOK:O-K-BOOK", False)}
     assert before["payments"] == {("P-K-BOOK", "I-K-BOOK", False)}
     # Two different rows under the customer id: both rejected, the bookkeeping stays (marked),
-    # and the invoice past its seven-year window stays out all the same.
-    assert after["invoices"] == {("I-K-BOOK", BOOKKEEPING_CUSTOMER, True)}
+    # each record with the same window as before: seven years, and the hold still counting.
+    assert after["invoices"] == {("I-K-BOOK", BOOKKEEPING_CUSTOMER, True, "2033-12-31"),
+                                 ("I-K-BOOK-OLD", BOOKKEEPING_CUSTOMER, True, handwritten.AS_OF)}
     assert after["lines"] == {("I-K-BOOK:O-K-BOOK", True)}
     assert after["payments"] == {("P-K-BOOK", "I-K-BOOK", True)}
+    # An invoice past its seven-year window stays out, its customer rejected or not.
+    assert before["expired"] == after["expired"] == set()
 
 
 def test_a_rejected_customer_is_in_no_other_output_and_its_records_stay_countable(builds):
     project = builds["project"]
     for output, members in builds["after"].items():
-        assert BOOKKEEPING_CUSTOMER not in members, output
+        assert BOOKKEEPING_CUSTOMER not in members and EXPIRED_CUSTOMER not in members, output
     rejected = set(project.query(
         "select source_table, record_id, reason, is_kept_for_legal_obligation "
         "from compliance.rejected_rows where record_id like '%K-BOOK%'"))
@@ -250,13 +271,16 @@ def test_a_rejected_customer_is_in_no_other_output_and_its_records_stay_countabl
         ("booking.invoices", "I-K-BOOK-OLD", "unknown_reference", True),
         ("booking.invoice_lines", "I-K-BOOK:O-K-BOOK", "unknown_reference", True),
         ("booking.payments", "P-K-BOOK", "unknown_reference", True),
+        ("legal.legal_holds", "H-K-BOOK", "unknown_reference", True),
+        ("booking.customers", "K-BOOK2", "conflicting_duplicate_id", False),
+        ("booking.orders", "O-K-BOOK2", "unknown_reference", False),
+        ("booking.invoices", "I-K-BOOK2-OLD", "unknown_reference", True),
+        ("consent.consent_events", "CE-K-BOOK2", "unknown_reference", False),
+        ("crm.activities", "AC-K-BOOK2", "unknown_reference", False),
         ("consent.consent_events", "CE-K-BOOK", "unknown_reference", False),
         ("crm.activities", "AC-K-BOOK", "unknown_reference", False),
     }
-    # The retention test of every legal mart ran green in this build (build() asserts it);
-    # the kept invoice carries the seven-year window of its fiscal year.
-    assert project.query("select retained_until from legal.bookkeeping_invoices "
-                         "where invoice_id = 'I-K-BOOK'") == [(__import__("datetime").date(2033, 12, 31),)]
+    # The retention test of every legal mart ran green in this build (build() asserts it).
 
 
 def test_the_report_lists_the_rejected_rows_acted_on_without_their_ids(builds, tmp_path):
@@ -309,7 +333,7 @@ MUTATIONS = {
     "a kept invoice outside its bookkeeping window": dict(
         path="models/marts/legal/bookkeeping_invoices.sql",
         old="    where within_window\n",
-        new="    where within_window or invoice_id = 'I-K-BOOK-OLD'\n",
+        new="    where within_window or invoice_id = 'I-K-BOOK2-OLD'\n",
         select="bookkeeping_invoices",
         fails={"privacy_within_retention_window_bookkeeping_invoices_"},
     ),

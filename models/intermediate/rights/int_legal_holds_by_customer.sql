@@ -1,11 +1,12 @@
 {#
     Register decision 4: a hold is open on as_of when opened_on <= as_of and closed_on is null or
     later (closings after as_of are already null in staging). After it closed, windows it extends
-    run at least to the day it closed.
+    run at least to the day it closed. A hold whose customer row was rejected counts too
+    (int_bookkeeping_legal_holds): it still extends that customer's kept bookkeeping.
 #}
 with holds as (
 
-    select * from {{ ref('stg_legal__legal_holds') }}
+    select * from {{ ref('int_bookkeeping_legal_holds') }}
 
 ),
 
