@@ -164,7 +164,8 @@ select * from renamed
 def test_a_new_landing_table_is_one_yaml_entry_and_its_models(handwritten_warehouse,
                                                               handwritten_landing_zone, tmp_path):
     """crm.complaints, added as docs/recipes.md says: checked on landing (rejected with reasons),
-    reconciled, and counted in the erasure queue, without an edit anywhere else."""
+    reconciled, counted in the erasure queue and found by a subject access export, without an
+    edit anywhere else."""
     import landing
 
     project = handwritten_warehouse.copy(tmp_path, copy_warehouse=False)
@@ -203,3 +204,12 @@ def test_a_new_landing_table_is_one_yaml_entry_and_its_models(handwritten_wareho
     assert project.query(
         "select record_id, subject_id, expired_purposes from compliance.erasure_queue "
         "where source_table = 'crm.complaints'") == [("CP-1", "C-5", "sales")]
+
+    # The subject access export finds the accepted complaint, and the rejected one by its reason.
+    from privacy_warehouse.access_export import export
+
+    document = export({"customer_id": "C-5"}, zone, project.duckdb_path, tmp_path / "export",
+                      project.root)
+    assert [r["complaint_id"] for r in document["records"]["crm.complaints"]] == ["CP-1"]
+    assert document["rejected_records"]["crm.complaints"] == [
+        {"complaint_id": "CP-3", "_rejected_because": "timestamp_after_as_of"}]
