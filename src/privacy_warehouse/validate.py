@@ -1,46 +1,57 @@
 """Great Expectations, the second line of defence: validate a publication before it goes live.
 
 dbt's privacy tests are the first line: they run inside the build, against the working
-warehouse. This module checks the *published* file again, independently, after the copy and
+warehouse. This module checks the *published* file, as analysts will see it, after the copy and
 before the swap (write–audit–publish): if the copy went wrong, or the warehouse was changed after
-its audited build, the publication does not happen.
+its audited build, the publication does not happen. It checks what dbt cannot see: the file.
 
-One expectation suite per published table (`bizdev.fct_orders`), validated against a pandas
-DataFrame read from the new DuckDB file. Not GX's SQL data source: on DuckDB it fails every
-expectation silently (see /work/shared/notes/engines.md), and a check that cannot fail is worse
-than none. The suite, all read from the dbt manifest and dbt_project.yml, never from a list here:
+**In the engine.** Great Expectations runs on its SQL execution engine over the new DuckDB file
+(SQLAlchemy + duckdb-engine), not on pandas: no table is read into Python, memory stays under
+DuckDB's `memory_limit` (env DUCKDB_MEMORY_LIMIT, as the dbt profile), and every regular
+expression runs in DuckDB's RE2, in linear time: a 1,000,000-character value is checked in
+milliseconds (Python's backtracking `re` took minutes on 4,000). Two things make that route work
+(both in `_duckdb_classes`, see /work/shared/notes/engines.md): GX closes its connection after
+each query, and duckdb-engine then returns no rows, so every metric fails with an IndexError;
+our engine keeps one connection open. And GX knows no regular expressions for the `duckdb`
+dialect; duckdb-engine's dialect *is* PostgreSQL's, and so are DuckDB's `~` / `!~` (a search,
+as PostgreSQL's), so the engine names PostgreSQL's dialect module for them. A metric GX cannot
+compute, or a column expectation that saw fewer rows than the table has, stops the validation
+(ValidationError): it can never pass, nor fail, silently.
 
-* the columns are exactly the contracted ones, in the contracted order;
-* the row count equals the working warehouse's (the copy is complete);
-* no text value has a personal-data shape (var `personal_data_shapes`), except in pseudonym
-  columns (column meta category `pseudonym`), which are hex and would match the digit shapes;
-* pseudonym columns are 64 lowercase hex characters (an HMAC-SHA256);
-* k-anonymity: a count column (model meta `k_anonymity.count_column`) is at least k everywhere.
+**What is expected** (all read from the dbt manifest and dbt_project.yml, never a list here):
 
-Two checks need more than the table, so they validate a derived frame that holds only the
-verdict per row (never a key or a value), each in a suite of its own:
+* `<table>`: the columns are exactly the contracted ones, in the contracted order; the row count
+  equals the working warehouse's (the copy is complete); no value of any text column has a
+  personal-data shape (var `personal_data_shapes`, searched anywhere in the value, across line
+  breaks), except pseudonym columns (column meta category `pseudonym`), which must instead be 64
+  lowercase hex characters (they would match the digit shapes, and a pseudonym column is the one
+  place a value could otherwise hide); k: every quasi-identifier class (model meta
+  `quasi_identifiers`) has at least var `k_anonymity` rows, and an aggregate's count column
+  (meta `k_anonymity.count_column`) is at least k everywhere;
+* `<table>.columns`: every column's type in the file is the one its contract declares
+  (`data_type`, compared as DuckDB spells it).
 
-* `<table>.k_anonymity`: the size of each row's quasi-identifier group (meta
-  `quasi_identifiers`) is at least k (var `k_anonymity`);
-* `<table>.retention_window`: every row is inside its window on as_of. Each way the model
-  declares in meta `retention` (the same declaration dbt's `privacy_within_retention_window`
-  reads) is resolved through the private key map (`int_bizdev_pseudonym_keys`) to a subject, and
-  looked up in `compliance.retention_deadlines` of the working warehouse, opened read-only; a
-  record-level window (`event_date_column`) is checked against the purpose's
-  `event_plus_months` rule. Anonymous models (`{anonymous: true}`) hold no subject: their
-  window is the k check above (register decision 8).
+**Retention, written once.** Whether a row is inside its retention window is dbt's generic test
+`privacy_within_retention_window`; validation does not write it again. It re-runs the SQL that
+test compiled to in this build (the manifest's `compiled_code`) with the model's relation
+replaced by the published table, the working warehouse attached read-only for the windows
+(`<table>.retention_window`). A published model without that compiled test refuses.
+
+Suites that merely repeated dbt tests on the same rows are gone: what is left is about the file.
 
 Results never hold personal data: `result_format` SUMMARY with `partial_unexpected_count: 0` and
 no unexpected rows (GX otherwise copies the offending values into results and Data Docs, GX issue
-8780), and the summary written for the report keeps counts only. Data Docs are built offline.
+8780); the k check selects group sizes only; the retention check keeps its counts and reasons,
+not its example keys. The summary written for the report keeps counts only. Data Docs are built
+offline.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,12 +60,12 @@ import duckdb
 import yaml
 
 from privacy_warehouse.dbt_artifacts import (
-    node_by_name,
     node_meta,
     quoted_relation,
+    relation_alias,
     table_name,
 )
-from privacy_warehouse.sql import quote_identifier
+from privacy_warehouse.sql import quote_identifier, quote_literal
 
 # GX sends usage statistics unless told not to; these machines are offline and evidence must not
 # depend on the network. Set before great_expectations is imported (lazily, below).
@@ -68,9 +79,13 @@ RESULT_FORMAT = {
     "return_unexpected_index_query": False,
 }
 PSEUDONYM_PATTERN = r"^[0-9a-f]{64}$"
-TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "ENUM")
+# RE2 flag: `.` matches a line break too, so a shape is found on any line of a value.
+DOT_MATCHES_NEWLINE = "(?s)"
+TEXT_TYPES = ("VARCHAR",)
 # Keys of a GX result the summary may keep: counts and table-level observations, never values.
 SAFE_RESULT_KEYS = ("element_count", "unexpected_count", "unexpected_percent", "missing_count")
+RETENTION_TEST = "privacy_within_retention_window"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class ValidationError(RuntimeError):
@@ -151,117 +166,111 @@ def pseudonym_columns(node: dict) -> set[str]:
     }
 
 
-def _warehouse_relation(manifest: dict, name: str) -> str:
-    """A node of the working warehouse, attached read-only under its own database name."""
-    node = node_by_name(manifest, name)
-    if node is None:
-        raise ValidationError(f"the manifest has no model or seed named {name!r}")
-    return quoted_relation(node, with_database=True)
+def declared_types(node: dict) -> dict[str, str | None]:
+    """Column -> the contract's `data_type` (None where the YAML declares none)."""
+    return {name: column.get("data_type") for name, column in node.get("columns", {}).items()}
+
+
+def _memory_limit() -> str:
+    return os.environ.get("DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
+def retention_tests(manifest: dict, node: dict) -> list[dict]:
+    """The build's `privacy_within_retention_window` tests on `node`."""
+    return [
+        test for test in manifest["nodes"].values()
+        if test["resource_type"] == "test"
+        and (test.get("test_metadata") or {}).get("name") == RETENTION_TEST
+        and test.get("attached_node") == node["unique_id"]
+    ]
 
 
 # --------------------------------------------------------------------------------------------
-# Derived frames: a verdict per row, never a key
+# Plain DuckDB: what GX is parameterised by, and dbt's retention test re-run on the file
 # --------------------------------------------------------------------------------------------
 
 
-def _retention_window_sql(node: dict, manifest: dict, as_of: str) -> str | None:
-    """SELECT way, within_window: one row per (published row, way that applies to it)."""
-    meta = node_meta(node)
-    purpose = meta.get("purpose")
-    ways = [w for w in meta.get("retention") or [] if not w.get("anonymous")]
-    if not purpose or not ways:
+@dataclass
+class _TableFacts:
+    row_count: int  # in the published file
+    warehouse_row_count: int
+    column_types: dict[str, str]  # as the published file has them
+    expected_types: dict[str, str | None]  # the contract's, as DuckDB spells them
+
+
+def _canonical_type(con: duckdb.DuckDBPyConnection, declared: str | None) -> str | None:
+    """`decimal(12,2)` -> `DECIMAL(12,2)`, `int` -> `INTEGER`: DuckDB's own spelling."""
+    if not declared:
         return None
-    published = f"pub.{quoted_relation(node)}"
-    deadlines = _warehouse_relation(manifest, "retention_deadlines")
-    rules = _warehouse_relation(manifest, "policy_retention_rules")
-    selects = []
-    for number, way in enumerate(ways, start=1):
-        label = f"way {number}: " + ", ".join(f"{k}={v}" for k, v in sorted(way.items()))
-        label_sql = "'" + label.replace("'", "''") + "'"
-        if way.get("record_type") == "invoice":
-            invoices = _warehouse_relation(manifest, "int_invoices_retention")
-            selects.append(
-                f"select {label_sql} as way, coalesce(w.within_window, false) as within_window "
-                f"from {published} as m left join {invoices} as w "
-                f"on cast(m.{quote_identifier(way['id_column'])} as varchar) = cast(w.invoice_id as varchar)"
-            )
-            continue
-        if way.get("subject_type"):
-            subject_type = "'" + str(way["subject_type"]).replace("'", "''") + "'"
-        else:
-            subject_type = f"cast(m.{quote_identifier(way['subject_type_column'])} as varchar)"
-        if way.get("key_column"):
-            key_map = _warehouse_relation(manifest, "int_bizdev_pseudonym_keys")
-            join_subject = (
-                f"left join {key_map} as km on km.purpose = '{purpose}' "
-                f"and km.object_type = {subject_type} "
-                f"and cast(m.{quote_identifier(way['key_column'])} as varchar) = km.pseudonym"
-            )
-            subject_id = "km.object_id"
-        else:
-            join_subject = ""
-            subject_id = f"cast(m.{quote_identifier(way['id_column'])} as varchar)"
-        event_check = "true"
-        if way.get("event_date_column"):
-            event = f"cast(m.{quote_identifier(way['event_date_column'])} as date)"
-            event_check = (
-                f"(r.months is not null and date '{as_of}' <= "
-                f"cast({event} + to_months(cast(r.months as integer)) as date))"
-            )
-        selects.append(
-            f"select {label_sql} as way, coalesce(d.within_window and {event_check}, false) "
-            f"as within_window from {published} as m {join_subject} "
-            f"left join {deadlines} as d on d.subject_type = {subject_type} "
-            f"and d.subject_id = {subject_id} and d.purpose = '{purpose}' "
-            f"left join {rules} as r on r.purpose = '{purpose}' "
-            f"and r.subject_type = {subject_type} and r.rule_kind = 'event_plus_months' "
-            # The way's own row filter is SQL from the model's meta, as dbt's test uses it.
-            f"where {way.get('where', 'true')}"
-        )
-    return "\nunion all\n".join(selects)
+    try:
+        return con.execute(f"select typeof(cast(null as {declared}))").fetchall()[0][0]
+    except duckdb.Error:
+        return declared.upper()  # not a DuckDB type: it cannot equal one, and so fails
 
 
-def _k_anonymity_sql(node: dict) -> str | None:
-    """SELECT group_size: per published row, how many rows share its quasi-identifiers."""
-    quasi_identifiers = node_meta(node).get("quasi_identifiers")
-    if not quasi_identifiers:
-        return None
-    published = f"pub.{quoted_relation(node)}"
-    partition = ", ".join(quote_identifier(c) for c in quasi_identifiers)
-    return f"select count(*) over (partition by {partition}) as group_size from {published}"
-
-
-# --------------------------------------------------------------------------------------------
-# Running Great Expectations
-# --------------------------------------------------------------------------------------------
-
-
-def _summarise(suite_name: str, table: str, result: Any) -> SuiteOutcome:
-    """Keep what the report needs from a GX result: verdicts and counts, never values."""
+def _retention_outcome(con: duckdb.DuckDBPyConnection, node: dict, manifest: dict,
+                       published: str) -> SuiteOutcome:
+    """Re-run the build's compiled retention test with the model replaced by the published
+    table. Counts and reasons only: the test's example keys stay out of the evidence."""
+    table = table_name(node)
+    tests = retention_tests(manifest, node)
+    if not tests:
+        raise ValidationError(f"{table} has no {RETENTION_TEST} test in this build")
     outcomes = []
-    for item in result.results:
-        config = item.expectation_config
-        kwargs = dict(config.kwargs)
-        raw = item.result or {}
-        # Defence in depth: with RESULT_FORMAT these are empty; if GX ever fills them, refuse.
-        if raw.get("partial_unexpected_list") or raw.get("unexpected_list"):
-            raise ValidationError(f"GX returned unexpected values for {suite_name}; refusing")
-        counts = {k: raw[k] for k in SAFE_RESULT_KEYS if k in raw}
-        if config.type in ("expect_table_row_count_to_equal",
-                           "expect_table_columns_to_match_ordered_list"):
-            counts["observed_value"] = raw.get("observed_value")  # a count or column names
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            counts["exception"] = "the expectation raised an error (see Data Docs)"
+    for test in tests:
+        code = test.get("compiled_code")
+        if not code:
+            raise ValidationError(f"{table}: {RETENTION_TEST} was not compiled in this build")
+        sql = code.replace(node["relation_name"], published)
+        rows = con.execute(f"select violation, violating_rows from ({sql}) as verdict").fetchall()
+        violating = sum(int(count) for _, count in rows)
         outcomes.append(ExpectationOutcome(
-            expectation=config.type,
-            column=kwargs.get("column"),
-            description=(config.meta or {}).get("description", ""),
-            success=bool(item.success),
-            counts=counts,
+            expectation=RETENTION_TEST,
+            column=None,
+            description="every row's subject (or record) is inside its retention window on "
+                        "as_of: dbt's test, re-run on the published rows",
+            success=not rows,
+            counts={"unexpected_count": violating,
+                    "by_reason": {str(reason): int(count) for reason, count in rows}},
         ))
     failed = sum(not o.success for o in outcomes)
-    return SuiteOutcome(suite=suite_name, table=table, success=failed == 0,
+    return SuiteOutcome(suite=f"{table}.retention_window", table=table, success=failed == 0,
                         evaluated=len(outcomes), failed=failed, expectations=outcomes)
+
+
+def _read_facts(published_path: Path, warehouse_path: Path, nodes: list[dict],
+                manifest: dict) -> tuple[dict[str, _TableFacts], list[SuiteOutcome]]:
+    """One in-memory DuckDB with both files attached read-only."""
+    facts: dict[str, _TableFacts] = {}
+    retention: list[SuiteOutcome] = []
+    con = duckdb.connect(config={"memory_limit": _memory_limit()})
+    try:
+        con.execute(f"attach {quote_literal(str(published_path))} as pub (read_only)")
+        # Under its own name, as in the manifest, so that its views and dbt's SQL resolve.
+        warehouse = quote_identifier(nodes[0]["database"]) if nodes else "wh"
+        con.execute(f"attach {quote_literal(str(warehouse_path))} as {warehouse} (read_only)")
+        for node in nodes:
+            relation = quoted_relation(node)
+            facts[node["unique_id"]] = _TableFacts(
+                row_count=con.execute(f"select count(*) from pub.{relation}").fetchall()[0][0],
+                warehouse_row_count=con.execute(
+                    f"select count(*) from {warehouse}.{relation}").fetchall()[0][0],
+                column_types={name: kind for name, kind, *_ in
+                              con.execute(f"describe pub.{relation}").fetchall()},
+                expected_types={name: _canonical_type(con, declared)
+                                for name, declared in declared_types(node).items()},
+            )
+            retention.append(_retention_outcome(con, node, manifest, f"pub.{relation}"))
+    except duckdb.Error as error:
+        raise ValidationError(f"could not read the publication or warehouse: {error}") from error
+    finally:
+        con.close()
+    return facts, retention
+
+
+# --------------------------------------------------------------------------------------------
+# Great Expectations on DuckDB's SQL engine
+# --------------------------------------------------------------------------------------------
 
 
 def _import_great_expectations():
@@ -281,15 +290,119 @@ def _import_great_expectations():
     return gx
 
 
-class _Validator:
-    """An ephemeral GX context whose Data Docs site is a folder of the evidence."""
+_DUCKDB_DATASOURCE = None
 
-    def __init__(self, docs_dir: Path | None, run_id: str):
+
+def _duckdb_classes():
+    """GX's SQL data source and engine, fitted to DuckDB (once per process: GX registers a data
+    source type by its name)."""
+    global _DUCKDB_DATASOURCE
+    if _DUCKDB_DATASOURCE is not None:
+        return _DUCKDB_DATASOURCE
+    from typing import ClassVar, Literal
+
+    import sqlalchemy.dialects.postgresql as postgresql_dialect
+    from great_expectations.datasource.fluent import SQLDatasource
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+    class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
+        """GX's SQL engine on one DuckDB connection, kept open until `close`."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # GX picks a regex operator by dialect module and has none for duckdb. DuckDB's
+            # `~` and `!~` are PostgreSQL's (a search, RE2), as is duckdb-engine's dialect.
+            self.dialect_module = postgresql_dialect
+
+        @contextmanager
+        def get_connection(self):
+            # GX closes a connection after each query; duckdb-engine then returns no rows and
+            # every metric fails with an IndexError (engines.md). One connection, kept open.
+            if self._connection is None or self._connection.closed:
+                self._connection = self.engine.connect()
+            yield self._connection
+
+        def close(self) -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self.engine.dispose()
+
+    class PublishedDuckDB(SQLDatasource):
+        """A published DuckDB file, read-only, through DuckDBExecutionEngine."""
+
+        type: Literal["published_duckdb"] = "published_duckdb"
+        execution_engine_override: ClassVar = DuckDBExecutionEngine
+
+    _DUCKDB_DATASOURCE = PublishedDuckDB
+    return PublishedDuckDB
+
+
+def _exception_messages(info: Any) -> list[str]:
+    """Every raised exception's message in a GX result's exception_info (flat or per metric)."""
+    if not isinstance(info, dict):
+        return []
+    if info.get("raised_exception"):
+        return [str(info.get("exception_message") or "an exception")]
+    return [m for value in info.values() if isinstance(value, dict)
+            for m in _exception_messages(value)]
+
+
+def _summarise(suite_name: str, table: str, result: Any, row_count: int,
+               shapes: dict[str, str]) -> SuiteOutcome:
+    """Keep what the report needs from a GX result: verdicts and counts, never values.
+
+    Fails closed: an expectation GX could not compute, or a column expectation that saw another
+    number of rows than the table has (the silent IndexError route), is a ValidationError."""
+    outcomes = []
+    for item in result.results:
+        config = item.expectation_config
+        kwargs = dict(config.kwargs)
+        raw = item.result or {}
+        errors = _exception_messages(item.exception_info)
+        if errors:
+            raise ValidationError(f"{suite_name}: GX could not evaluate {config.type}"
+                                  + (f" on {kwargs['column']}" if kwargs.get("column") else "")
+                                  + ": " + (redact(errors[0], shapes) or "")[:300])
+        # Defence in depth: with RESULT_FORMAT these are empty; if GX ever fills them, refuse.
+        if raw.get("partial_unexpected_list") or raw.get("unexpected_list") or raw.get("details",
+                                                                                         {}).get(
+                "unexpected_rows"):
+            raise ValidationError(f"GX returned unexpected values for {suite_name}; refusing")
+        if "element_count" in raw and raw["element_count"] != row_count:
+            raise ValidationError(
+                f"{suite_name}: {config.type} saw {raw['element_count']} of {row_count} rows")
+        counts = {k: raw[k] for k in SAFE_RESULT_KEYS if k in raw}
+        if config.type in ("expect_table_row_count_to_equal",
+                           "expect_table_columns_to_match_ordered_list"):
+            counts["observed_value"] = raw.get("observed_value")  # a count or column names
+        if config.type == "unexpected_rows_expectation":
+            counts["unexpected_count"] = raw.get("observed_value")  # rows the query returned
+        outcomes.append(ExpectationOutcome(
+            expectation=config.type,
+            column=kwargs.get("column"),
+            description=(config.meta or {}).get("description", ""),
+            success=bool(item.success),
+            counts=counts,
+        ))
+    if not outcomes:
+        raise ValidationError(f"{suite_name}: GX returned no results")
+    failed = sum(not o.success for o in outcomes)
+    return SuiteOutcome(suite=suite_name, table=table, success=failed == 0,
+                        evaluated=len(outcomes), failed=failed, expectations=outcomes)
+
+
+class _Validator:
+    """An ephemeral GX context on the published file; its Data Docs site is in the evidence."""
+
+    def __init__(self, published_path: Path, docs_dir: Path | None, run_id: str,
+                 shapes: dict[str, str]):
         gx = _import_great_expectations()
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx = gx
+        self.shapes = shapes
         self.context = gx.get_context(mode="ephemeral")
         # Progress bars would fill the publish log with noise.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -306,71 +419,96 @@ class _Validator:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        self.datasource = self.context.data_sources.add_pandas("publication")
+        _duckdb_classes()  # registers add_published_duckdb
+        self.datasource = self.context.data_sources.add_published_duckdb(
+            name="publication",
+            connection_string=f"duckdb:///{Path(published_path).resolve()}",
+            kwargs={"connect_args": {"read_only": True,
+                                     "config": {"memory_limit": _memory_limit()}}},
+        )
         self.run_identifier = RunIdentifier(run_name=run_id)
 
-    def validate(self, suite_name: str, table: str, frame, expectations: list) -> SuiteOutcome:
+    def validate(self, suite_name: str, table: str, query: str, expectations: list,
+                 row_count: int) -> SuiteOutcome:
         gx = self.gx
-        asset = self.datasource.add_dataframe_asset(name=suite_name)
-        batch = asset.add_batch_definition_whole_dataframe("whole")
+        asset = self.datasource.add_query_asset(name=suite_name, query=query)
+        batch = asset.add_batch_definition_whole_table("whole")
         # All expectations at once: adding them one by one rewrites the suite each time.
         suite = self.context.suites.add(
             gx.ExpectationSuite(name=suite_name, expectations=expectations))
         definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
-        )
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format=RESULT_FORMAT,
-            run_id=self.run_identifier,
-        )
-        return _summarise(suite_name, table, result)
+            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+        result = definition.run(result_format=RESULT_FORMAT, run_id=self.run_identifier)
+        return _summarise(suite_name, table, result, row_count, self.shapes)
+
+    def close(self) -> None:
+        engine = self.datasource.get_execution_engine()
+        engine.close()
 
     def build_docs(self) -> None:
         if self.docs_dir is not None:
             self.context.build_data_docs()
 
 
-def _non_capturing(pattern: str) -> str:
-    """The same regular expression with groups made non-capturing.
-
-    GX tests regexes with pandas' str.contains, which warns on every capturing group.
-    """
-    return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
-
-
-def _table_expectations(gx, node: dict, column_types: dict[str, str], row_count: int,
+def _table_expectations(gx, node: dict, facts: _TableFacts,
                         settings: ValidationSettings) -> list:
-    """The suite of the published table itself."""
+    """The suite of the published table itself: its columns, its shapes, its k."""
     E = gx.expectations
     columns = contracted_columns(node)
     pseudonyms = pseudonym_columns(node)
+    meta = node_meta(node)
     expectations = [
         E.ExpectTableColumnsToMatchOrderedList(
             column_list=columns, meta={"description": "columns exactly as contracted, in order"}),
         E.ExpectTableRowCountToEqual(
-            value=row_count, meta={"description": "as many rows as the audited warehouse table"}),
+            value=facts.warehouse_row_count,
+            meta={"description": "as many rows as the audited warehouse table"}),
     ]
-    for column in columns:
+    shapes = [DOT_MATCHES_NEWLINE + shape for shape in settings.shapes.values()]
+    for column, kind in facts.column_types.items():
         if column in pseudonyms:
             expectations.append(E.ExpectColumnValuesToMatchRegex(
                 column=column, regex=PSEUDONYM_PATTERN,
                 meta={"description": "a keyed pseudonym: 64 lowercase hex characters"}))
-            continue
-        if not column_types.get(column, "").upper().startswith(TEXT_TYPES):
-            continue
-        # One expectation per column with every shape: a column is one line of the report,
-        # and GX's per-expectation overhead dominates on small tables.
-        expectations.append(E.ExpectColumnValuesToNotMatchRegexList(
-            column=column, regex_list=[_non_capturing(s) for s in settings.shapes.values()],
-            meta={"description": "no value shaped like personal data ("
-                                 + ", ".join(settings.shapes) + ")"}))
-    count_column = (node_meta(node).get("k_anonymity") or {}).get("count_column")
+        elif kind.upper().startswith(TEXT_TYPES):
+            # Every text column of the file, declared or not; one expectation with every shape.
+            expectations.append(E.ExpectColumnValuesToNotMatchRegexList(
+                column=column, regex_list=shapes,
+                meta={"description": "no value shaped like personal data ("
+                                     + ", ".join(settings.shapes) + ")"}))
+    count_column = (meta.get("k_anonymity") or {}).get("count_column")
     if count_column:
         expectations.append(E.ExpectColumnValuesToBeBetween(
             column=count_column, min_value=settings.k,
             meta={"description": f"every cell counts at least k = {settings.k} people"}))
+    quasi_identifiers = meta.get("quasi_identifiers")
+    if quasi_identifiers:
+        partition = ", ".join(quote_identifier(c) for c in quasi_identifiers)
+        # Group sizes only: the quasi-identifiers' values never leave the engine.
+        expectations.append(E.UnexpectedRowsExpectation(
+            unexpected_rows_query=f"select count(*) as group_size from {{batch}} "
+                                  f"group by {partition} having count(*) < {int(settings.k)}",
+            meta={"description": "every quasi-identifier class (" + ", ".join(quasi_identifiers)
+                                 + f") has at least k = {settings.k} rows"}))
     return expectations
+
+
+def _columns_query(node: dict) -> str:
+    return ("select column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() "
+            f"and table_schema = {quote_literal(node['schema'])} "
+            f"and table_name = {quote_literal(relation_alias(node))}")
+
+
+def _column_type_expectations(gx, node: dict, facts: _TableFacts) -> list:
+    missing = [c for c, kind in facts.expected_types.items() if not kind]
+    if missing:
+        raise ValidationError(f"{node['name']} declares no data_type for {', '.join(missing)}: "
+                              "a published model needs a typed contract")
+    return [gx.expectations.ExpectColumnPairValuesToBeInSet(
+        column_A="column_name", column_B="data_type",
+        value_pairs_set=sorted(facts.expected_types.items()),
+        meta={"description": "every column has the type its contract declares"})]
 
 
 def validate_publication(
@@ -383,51 +521,24 @@ def validate_publication(
     docs_dir: Path | None = None,
 ) -> ValidationReport:
     """Validate every table of `nodes` in the published file; build Data Docs into docs_dir."""
-    validator = _Validator(docs_dir, run_id)
+    facts, retention = _read_facts(Path(published_path), Path(warehouse_path), nodes, manifest)
+    validator = _Validator(Path(published_path), docs_dir, run_id, settings.shapes)
     gx = validator.gx
-    E = gx.expectations
-    con = duckdb.connect()  # in memory; both files attached read-only
+    suites: list[SuiteOutcome] = []
     try:
-        con.execute(f"attach '{published_path}' as pub (read_only)")
-        # Under its own name, as in the manifest, so that its views still resolve.
-        warehouse = quote_identifier(nodes[0]["database"]) if nodes else "wh"
-        con.execute(f"attach '{warehouse_path}' as {warehouse} (read_only)")
-        suites = []
-        for node in nodes:
+        for node, window in zip(nodes, retention, strict=True):
             table = table_name(node)
-            relation = quoted_relation(node)
-            column_types = {
-                row[0]: row[1]
-                for row in con.execute(f"describe pub.{relation}").fetchall()
-            }
-            row_count = con.execute(
-                f"select count(*) from {warehouse}.{relation}").fetchall()[0][0]
-            frame = con.execute(f"select * from pub.{relation}").df()
+            table_facts = facts[node["unique_id"]]
             suites.append(validator.validate(
-                table, table, frame,
-                _table_expectations(gx, node, column_types, row_count, settings)))
-
-            k_sql = _k_anonymity_sql(node)
-            if k_sql:
-                suites.append(validator.validate(
-                    f"{table}.k_anonymity", table, con.execute(k_sql).df(),
-                    [E.ExpectColumnValuesToBeBetween(
-                        column="group_size", min_value=settings.k,
-                        meta={"description": "every quasi-identifier group has at least "
-                                             f"k = {settings.k} rows"})]))
-
-            window_sql = _retention_window_sql(node, manifest, settings.as_of)
-            if window_sql:
-                suites.append(validator.validate(
-                    f"{table}.retention_window", table, con.execute(window_sql).df(),
-                    [E.ExpectColumnValuesToBeInSet(
-                        column="within_window", value_set=[True],
-                        meta={"description": "every row's subject is inside its window on "
-                                             f"{settings.as_of}"})]))
-    except duckdb.Error as error:
-        raise ValidationError(f"could not read the publication or warehouse: {error}") from error
+                table, table, f"select * from {quoted_relation(node)}",
+                _table_expectations(gx, node, table_facts, settings), table_facts.row_count))
+            suites.append(validator.validate(
+                f"{table}.columns", table, _columns_query(node),
+                _column_type_expectations(gx, node, table_facts),
+                len(table_facts.column_types)))
+            suites.append(window)
     finally:
-        con.close()
+        validator.close()
     validator.build_docs()
     return ValidationReport(
         run_id=run_id, as_of=settings.as_of, k=settings.k,
@@ -437,10 +548,15 @@ def validate_publication(
 
 
 def redact(text: str | None, shapes: dict[str, str]) -> str | None:
-    """Replace anything with a personal-data shape in a message by `[redacted]`."""
+    """Replace anything with a personal-data shape in a message by `[redacted]`.
+
+    RE2 (google-re2), not Python's `re`: messages can quote landed values of any length, and the
+    shapes backtrack for minutes in `re` on a few thousand characters."""
+    import re2
+
     if not text:
         return text
     for shape in shapes.values():
         core = shape.removeprefix(".*").removesuffix(".*")
-        text = re.sub(core, "[redacted]", text)
+        text = re2.sub(DOT_MATCHES_NEWLINE + core, "[redacted]", text)
     return text

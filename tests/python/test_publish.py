@@ -266,7 +266,7 @@ TAMPERINGS = {
     "a subject past its window": (
         "update compliance.retention_deadlines set within_window = false "
         "where purpose = 'business_development'",
-        ("bizdev.fct_orders.retention_window", "within_window")),
+        ("bizdev.fct_orders.retention_window", None)),
     "an aggregate cell under k": (
         "insert into bizdev.agg_purchase_patterns "
         "values ('private', '30_44', 1, 'express', 1, 2, 100.00)",
@@ -274,7 +274,10 @@ TAMPERINGS = {
     "a quasi-identifier group under k": (
         "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-11', "
         "'postal_area', 'under_1_year', null, null)",
-        ("bizdev.dim_customers.k_anonymity", "group_size")),
+        ("bizdev.dim_customers", None)),
+    "a column of another type than its contract's": (
+        "alter table bizdev.fct_orders alter column price_sek type double",
+        ("bizdev.fct_orders.columns", None)),
 }
 
 
