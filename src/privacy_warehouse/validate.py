@@ -28,8 +28,9 @@ compute, or a column expectation that saw fewer rows than the table has, stops t
   place a value could otherwise hide); k: every quasi-identifier class (model meta
   `quasi_identifiers`) has at least var `k_anonymity` rows, and an aggregate's count column
   (meta `k_anonymity.count_column`) is at least k everywhere;
-* `<table>.columns`: every column's type in the file is the one its contract declares
-  (`data_type`, compared as DuckDB spells it).
+* `publication.columns`: every column's type in the file is the one its contract declares
+  (`data_type`, compared as DuckDB spells it), one expectation per table in one suite (GX's
+  cost is per suite, not per expectation).
 
 **Retention, written once.** Whether a row is inside its retention window is dbt's generic test
 `privacy_within_retention_window`; validation does not write it again. It re-runs the SQL that
@@ -493,22 +494,36 @@ def _table_expectations(gx, node: dict, facts: _TableFacts,
     return expectations
 
 
-def _columns_query(node: dict) -> str:
-    return ("select column_name, data_type from information_schema.columns "
-            "where table_catalog = current_database() "
-            f"and table_schema = {quote_literal(node['schema'])} "
-            f"and table_name = {quote_literal(relation_alias(node))}")
+COLUMNS_SUITE = "publication.columns"
 
 
-def _column_type_expectations(gx, node: dict, facts: _TableFacts) -> list:
-    missing = [c for c, kind in facts.expected_types.items() if not kind]
-    if missing:
-        raise ValidationError(f"{node['name']} declares no data_type for {', '.join(missing)}: "
-                              "a published model needs a typed contract")
-    return [gx.expectations.ExpectColumnPairValuesToBeInSet(
-        column_A="column_name", column_B="data_type",
-        value_pairs_set=sorted(facts.expected_types.items()),
-        meta={"description": "every column has the type its contract declares"})]
+def _columns_query(nodes: list[dict]) -> str:
+    """Every column of the published tables, as the file's catalog has it."""
+    tables = ", ".join(f"({quote_literal(n['schema'])}, {quote_literal(relation_alias(n))})"
+                       for n in nodes)
+    return ("select table_schema || '.' || table_name as table_name, column_name, data_type "
+            "from information_schema.columns where table_catalog = current_database() "
+            f"and (table_schema, table_name) in ({tables})")
+
+
+def _column_type_expectations(gx, nodes: list[dict], facts: dict[str, _TableFacts]) -> list:
+    """One expectation per table: no column of another name or type than its contract's."""
+    expectations = []
+    for node in nodes:
+        expected = facts[node["unique_id"]].expected_types
+        missing = [c for c, kind in expected.items() if not kind]
+        if missing:
+            raise ValidationError(f"{table_name(node)} declares no data_type for "
+                                  f"{', '.join(missing)}: a published model needs a typed contract")
+        declared = ", ".join(quote_literal(f"{c} {kind}") for c, kind in sorted(expected.items()))
+        expectations.append(gx.expectations.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                "select subselect.column_name from {batch} "
+                f"where subselect.table_name = {quote_literal(table_name(node))} "
+                f"and subselect.column_name || ' ' || subselect.data_type not in ({declared})"),
+            meta={"description": f"{table_name(node)}: every column has the type its "
+                                 "contract declares"}))
+    return expectations
 
 
 def validate_publication(
@@ -532,11 +547,12 @@ def validate_publication(
             suites.append(validator.validate(
                 table, table, f"select * from {quoted_relation(node)}",
                 _table_expectations(gx, node, table_facts, settings), table_facts.row_count))
-            suites.append(validator.validate(
-                f"{table}.columns", table, _columns_query(node),
-                _column_type_expectations(gx, node, table_facts),
-                len(table_facts.column_types)))
             suites.append(window)
+        if nodes:
+            suites.append(validator.validate(
+                COLUMNS_SUITE, "publication", _columns_query(nodes),
+                _column_type_expectations(gx, nodes, facts),
+                sum(len(f.column_types) for f in facts.values())))
     finally:
         validator.close()
     validator.build_docs()
