@@ -28,9 +28,9 @@
 {#
     Spark's rlike (java.util.regex) finds a match anywhere: anchor it. `$` would also match before
     a final line break, so the end is \z; (?d) makes `\n` the only line terminator, so `.` matches
-    what it matches on DuckDB (RE2): anything but a newline. The backslash is doubled for Spark's
-    string literal.
+    what it matches on DuckDB (RE2): anything but a newline. Backslashes (`\z`, and a pattern's
+    escapes such as `\[`) are doubled for Spark's string literal, which reads `\[` as `[`.
 #}
 {% macro spark__matches_regex(expression, pattern) -%}
-    ({{ expression }} rlike '(?d)^(?:{{ pattern }})\\z')
+    ({{ expression }} rlike '(?d)^(?:{{ pattern | replace('\\', '\\\\') }})\\z')
 {%- endmacro %}
