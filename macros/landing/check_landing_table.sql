@@ -62,6 +62,12 @@
         {%- if meta.get('min_value') is not none and meta.get('max_value') is not none -%}
             {%- do checks.append({'when': name ~ ' not between ' ~ meta.min_value ~ ' and ' ~ meta.max_value, 'reason': 'out_of_range', 'column': name}) -%}
         {%- endif -%}
+        {%- if meta.get('vocabulary') -%}
+            {#- A closed list held in a seed (the base model declares it with -- depends_on). -#}
+            {%- set alias = 'vocabulary_' ~ name -%}
+            {%- do joins.append('left join (select ' ~ meta.vocabulary.column ~ ' as vocabulary_value from ' ~ ref(meta.vocabulary.seed) ~ ') as ' ~ alias ~ ' on counted.' ~ name ~ ' = ' ~ alias ~ '.vocabulary_value') -%}
+            {%- do checks.append({'when': 'counted.' ~ name ~ ' is not null and ' ~ alias ~ '.vocabulary_value is null', 'reason': meta.vocabulary.reason, 'column': name}) -%}
+        {%- endif -%}
         {%- if meta.get('not_before') -%}
             {%- do checks.append({'when': name ~ ' < ' ~ meta.not_before, 'reason': meta.not_before_reason, 'column': name}) -%}
         {%- endif -%}
