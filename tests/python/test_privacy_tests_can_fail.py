@@ -32,8 +32,32 @@ MUTATIONS = {
         path="models/marts/bizdev/fct_web_sessions.sql",
         old="            page_path,\n            row_number()",
         new="            url_path as page_path,\n            row_number()",
+        # ... published as written rather than as a route of the site
+        also=[("models/marts/bizdev/fct_web_sessions.sql",
+               "coalesce(site_routes.route, 'other') as entry_route",
+               "entry_pages.entry_page_path as entry_route")],
         select="fct_web_sessions",
-        fails={"privacy_no_identifier_leaks_fct_web_sessions_"},
+        fails={"privacy_no_identifier_leaks_fct_web_sessions_",
+               "privacy_closed_vocabulary_fct_web_sessions_"},
+    ),
+    "a published free-text column": dict(
+        path="models/marts/bizdev/fct_web_sessions.sql",
+        old="        sessions.device_class,\n",
+        new="        sessions.device_class,\n        cast('Hej' as varchar) as visitor_note,\n",
+        yml=("models/marts/bizdev/_bizdev__models.yml",
+             "      - name: entry_page_path\n",
+             "      - name: visitor_note\n        description: Planted.\n        data_type: varchar\n"
+             "        meta: {category: browsing}\n      - name: entry_page_path\n"),
+        select="fct_web_sessions assert_published_text_is_closed_vocabulary",
+        fails={"assert_published_text_is_closed_vocabulary",
+               "privacy_closed_vocabulary_fct_web_sessions_"},
+    ),
+    "a value outside its closed vocabulary": dict(
+        path="models/marts/bizdev/fct_web_sessions.sql",
+        old="        sessions.device_class,\n",
+        new="        cast('tablet' as varchar) as device_class,\n",
+        select="fct_web_sessions",
+        fails={"privacy_closed_vocabulary_fct_web_sessions_"},
     ),
     "an unkeyed hash instead of a pseudonym": dict(
         path="models/marts/bizdev/fct_orders.sql",
@@ -47,14 +71,16 @@ MUTATIONS = {
         old="order_states.order_state,",
         new="orders.recipient_name as order_state,",
         select="fct_orders",
-        fails={"privacy_no_identifier_leaks_fct_orders_"},
+        # ... and, as text outside order_state's vocabulary, the closed-vocabulary test
+        fails={"privacy_no_identifier_leaks_fct_orders_", "privacy_closed_vocabulary_fct_orders_"},
     ),
     "an unkeyed md5 in a text column": dict(
         path="models/marts/bizdev/fct_orders.sql",
         old="order_states.order_state,",
         new="md5(orders.customer_id) as order_state,",
         select="fct_orders",
-        fails={"privacy_no_identifier_leaks_fct_orders_"},
+        # ... and, as text outside order_state's vocabulary, the closed-vocabulary test
+        fails={"privacy_no_identifier_leaks_fct_orders_", "privacy_closed_vocabulary_fct_orders_"},
     ),
     "a malformed pseudonym": dict(
         path="models/marts/bizdev/fct_orders.sql",
@@ -102,6 +128,8 @@ def test_privacy_test_fails_on_its_planted_violation(handwritten_warehouse, tmp_
     project.edit(mutation["path"], mutation["old"], mutation["new"])
     if "yml" in mutation:
         project.edit(*mutation["yml"])
+    for edit in mutation.get("also", []):
+        project.edit(*edit)
 
     before = project.build("-s", *mutation["select"].split(), "--exclude", "test_type:unit")
     failed = {name.rstrip("_") + "_" if not name.startswith("assert_") else name
@@ -124,6 +152,7 @@ def test_the_unmutated_models_pass_the_same_tests(handwritten_warehouse, tmp_pat
     result = handwritten_warehouse.copy(tmp_path).dbt(
         "test", "-s", "fct_orders", "fct_web_sessions", "dim_customers", "pipeline",
         "interest_scores", "direct_marketing_audience", "assert_purpose_models_carry_privacy_tests",
+        "assert_published_text_is_closed_vocabulary",
     )
     assert result.returncode == 0, result.output[-3000:]
     assert not result.failed()

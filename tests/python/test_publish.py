@@ -192,9 +192,8 @@ def test_a_planted_personnummer_fails_the_build_and_the_publish(handwritten_ware
 
     project = handwritten_warehouse.copy(tmp_path / "planted")
     project.edit("models/marts/bizdev/fct_web_sessions.sql",
-                 "            page_path,\n            row_number()",
-                 f"            '/kund/{PLANTED_PERSONNUMMER}' as page_path,\n"
-                 f"            row_number()")
+                 "coalesce(site_routes.route, 'other') as entry_route",
+                 f"'/kund/{PLANTED_PERSONNUMMER}' as entry_route")
     build = project.build()
     assert build.returncode != 0, "the planted personnummer must fail the dbt build"
     assert any(n.startswith("privacy_no_identifier_leaks_fct_web_sessions")

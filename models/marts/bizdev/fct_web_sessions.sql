@@ -9,7 +9,9 @@
 {#
     Page views grouped into the source's sessions. No IP address, user agent or query string:
     the device class is all that is kept of the browser, and no place is derived from the IP
-    (no offline geolocation database is part of the project; see README).
+    (no offline geolocation database is part of the project; see README). The entry page is
+    published as a route of the site (seed reference_site_routes) or `other`, never as the path
+    itself: a path is free text anyone can write into a URL (an e-mail, a personnummer, an id).
 #}
 with page_views as (
 
@@ -21,6 +23,12 @@ visitor_rule as (
 
     select months from {{ ref('policy_retention_rules') }}
     where subject_type = 'visitor' and purpose = 'business_development' and rule_kind = 'event_plus_months'
+
+),
+
+site_routes as (
+
+    select route from {{ ref('reference_site_routes') }}
 
 ),
 
@@ -99,6 +107,17 @@ entry_pages as (
 
 ),
 
+entry_routes as (
+
+    select
+        entry_pages.session_id,
+        coalesce(site_routes.route, 'other') as entry_route
+    from entry_pages
+    left join site_routes
+        on {{ site_route_template('entry_pages.entry_page_path') }} = site_routes.route
+
+),
+
 keys as (
 
     select
@@ -121,11 +140,11 @@ final as (
         sessions.ended_at as session_ended_at,
         sessions.site,
         sessions.device_class,
-        entry_pages.entry_page_path,
+        entry_routes.entry_route as entry_page_path,
         sessions.page_view_count,
         sessions.time_on_pages_seconds
     from sessions
-    inner join entry_pages on sessions.session_id = entry_pages.session_id
+    inner join entry_routes on sessions.session_id = entry_routes.session_id
     inner join keys as session_keys
         on session_keys.object_type = 'session' and sessions.session_id = session_keys.object_id
     inner join keys as visitor_keys
