@@ -75,6 +75,12 @@ CONTRACT = {
 }
 
 
+# ISO 3166-1 alpha-2: the contract names the standard; its 249 codes are the seed's.
+with (Path(__file__).resolve().parents[2] / "seeds" / "reference"
+      / "reference_country_codes.csv").open(encoding="utf-8") as _codes:
+    ISO_COUNTRY_CODES = {row["country_code"] for row in csv.DictReader(_codes)}
+
+
 def columns_of(table: str) -> list[tuple[str, str]]:
     return [tuple(part.strip().split(" ", 1)) for part in CONTRACT[table].split(", ")]
 
@@ -90,6 +96,7 @@ RULES: dict[str, dict] = {
         "enums": {"customer_type": ["private", "business"]}, "event": "created_at",
         "formats": {"personnummer": "personnummer", "organisation_number": "organisation",
                     "email": "email"},
+        "countries": ["country_code"],
         "references": {"lead_id": "crm.leads"}},
     "booking.agreements": {"key": ["agreement_id"], "required": ["customer_id", "started_on"],
                            "event": "started_on",
@@ -101,6 +108,7 @@ RULES: dict[str, dict] = {
                      "weight_kg", "price_sek", "promised_by"],
         "enums": {"service": ["same_day", "express", "next_day", "airport_to_airport"]},
         "event": "ordered_at", "non_negative": ["weight_kg", "price_sek"],
+        "countries": ["delivery_country_code"],
         "not_before": {"delivered_at": "ordered_at"},
         "references": {"customer_id": "booking.customers"}},
     "booking.payments": {"key": ["payment_id"],
@@ -160,7 +168,7 @@ ALL_REASONS = {
     "invalid_personnummer_check_digit", "invalid_personnummer_date",
     "invalid_personnummer_birth_number", "invalid_organisation_number", "unknown_reference",
     "negative_amount", "delivered_before_ordered", "timestamp_after_as_of", "invalid_email",
-    "invalid_ip_address", "out_of_range",
+    "invalid_ip_address", "out_of_range", "invalid_country_code",
 }
 
 EMAIL = re.compile(r"[^@ ]+@[^@ ]+[.][^@ .]+")
@@ -262,6 +270,9 @@ def row_reason(table: str, row: dict, as_of: date, accepted: dict[str, set]) -> 
             reason = format_reason(rules["formats"][column], value)
             if reason:
                 return reason
+        if column in rules.get("countries", []) and value is not None \
+                and value not in ISO_COUNTRY_CODES:
+            return "invalid_country_code"
         if column in rules.get("non_negative", []) and value is not None and value < 0:
             return "negative_amount"
         if column in rules.get("range", {}) and value is not None:
@@ -439,6 +450,14 @@ def test_hostile_but_valid_text_is_present(clean_zone):
     assert any("\u200f" in note for note in notes) and any("📦" in note for note in notes)
 
 
+def test_disguised_personal_data_is_planted_in_page_paths(clean_zone):
+    """Issue 12's free-text attacks ride on real customers' entry pages (good rows)."""
+    paths = [row["url_path"] for row in read(clean_zone, "web.page_views")]
+    for marker in ("(at)", " [at] ", "%40", "/ring/+46 (0)7", "/ring/+46 7", "/ring/00467",
+                   "/ring/08-", "/leverans/", "/mina-sidor/ordrar/O", "/mina-sidor/C", "/a\n"):
+        assert any(marker in path for path in paths), marker
+
+
 def test_lifecycles_cover_every_kind_of_row(clean_zone):
     orders = read(clean_zone, "booking.orders")
     assert any(row["cancelled_at"] and not row["delivered_at"] for row in orders)
@@ -539,7 +558,9 @@ def test_every_table_gets_every_kind_that_applies_to_it(bad_zone):
     assert {"invalid_personnummer_check_digit", "invalid_personnummer_date",
             "invalid_personnummer_birth_number", "invalid_organisation_number",
             "invalid_email"} <= kinds["booking.customers"]
-    assert {"negative_amount", "delivered_before_ordered"} <= kinds["booking.orders"]
+    assert {"negative_amount", "delivered_before_ordered",
+            "invalid_country_code"} <= kinds["booking.orders"]
+    assert "invalid_country_code" in kinds["booking.customers"]
     assert "invalid_ip_address" in kinds["web.page_views"]
     assert "out_of_range" in kinds["crm.survey_responses"]
     assert "invalid_email" in kinds["crm.leads"] and "invalid_email" in kinds[

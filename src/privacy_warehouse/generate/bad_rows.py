@@ -30,12 +30,16 @@ KINDS = [
     "timestamp_after_as_of", "unknown_reference", "negative_amount", "delivered_before_ordered",
     "invalid_personnummer_check_digit", "invalid_personnummer_date",
     "invalid_personnummer_birth_number", "invalid_organisation_number", "invalid_email",
-    "invalid_ip_address", "out_of_range",
+    "invalid_ip_address", "out_of_range", "invalid_country_code",
 ]
 
 BAD_EMAILS = ["anna.at.example.se", "bo@@x", "kalle@", "lisa svensson@gmail.com",
               "per@localhost", "@telia.com"]
 BAD_IPS = ["999.1.2.3", "10.0.0", "fe80::zz", "256.256.256.256", "localhost", "1.2.3.4.5"]
+# Country codes that are not ISO 3166-1 alpha-2: free text written into the field (a name and a
+# phone number, issue 12), a name, a lower-case or spaced code, an unassigned code.
+BAD_COUNTRY_CODES = ["SE Anna Svensson 070-123 45 67", "Sverige", "se", "S E", "XX",
+                     "SE, ring +46 (0)70 123 45 67"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ _SPECS: dict[str, BadSpec] = {
             "invalid_personnummer_birth_number": {"personnummer": "i.value"},
             "invalid_organisation_number": {"organisation_number": "i.value"},
             "invalid_email": {"email": "i.value"},
+            "invalid_country_code": {"country_code": "i.value"},
         },
         reset_on_copy={"lead_id": "null"},
     ),
@@ -100,6 +105,7 @@ _SPECS: dict[str, BadSpec] = {
             "delivered_before_ordered": {
                 "delivered_at": "b.ordered_at - to_minutes(60 + i.variant % 4000)",
                 "cancelled_at": "null"},
+            "invalid_country_code": {"delivery_country_code": "i.value"},
         },
     ),
     "booking.payments": BadSpec(
@@ -267,6 +273,8 @@ def plan_instances(table: Table, kinds_counts: dict[str, int], pools: dict[str, 
             value = [BAD_EMAILS[index % len(BAD_EMAILS)] for index in range(count)]
         elif kind == "invalid_ip_address":
             value = [BAD_IPS[index % len(BAD_IPS)] for index in range(count)]
+        elif kind == "invalid_country_code":
+            value = [BAD_COUNTRY_CODES[index % len(BAD_COUNTRY_CODES)] for index in range(count)]
         new_no = np.arange(next_no, next_no + count, dtype=np.int64)
         next_no += count
         planned.append(Instances(kind, base, rng.integers(0, 2**31, count), new_no, value))

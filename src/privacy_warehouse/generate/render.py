@@ -504,6 +504,54 @@ def apply_hostile_text(con: duckdb.DuckDBPyConnection, table: str, plan: Plan) -
         texts = [vocab.long_message(), vocab.HOSTILE_NOTES[1]]
         for row, text in zip(hostile["forms"], texts, strict=False):
             updates.append(("message", "submission_id", form % plan.forms["no"][row], text))
+    elif table == "web.page_views":
+        updates.extend(disguised_page_paths(con))
     for column, key_column, key, text in updates:
         con.execute(f"update {good_table_name(table)} set {column} = ? where {key_column} = ?",
                     [text, key])
+
+
+def disguised_page_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """The entry pages that become vocab.DISGUISED_PATHS: the first page view of the most recent
+    logged-in sessions of private customers with a Swedish mobile number, one per path."""
+    sessions = con.execute(f"""
+        with entries as (
+            select session_id, min(customer_id) as customer_id, min(event_id) as event_id,
+                max(occurred_at) as last_seen
+            from {good_table_name('web.page_views')}
+            where customer_id is not null
+            group by session_id
+        )
+        select e.event_id, c.customer_id, c.name, c.email, c.phone, c.personnummer,
+            c.street_address,
+            (select min(o.order_id) from {good_table_name('booking.orders')} as o
+             where o.customer_id = c.customer_id) as order_id
+        from entries as e
+        join {good_table_name('booking.customers')} as c on c.customer_id = e.customer_id
+        where c.personnummer is not null and c.email is not null
+            and c.street_address is not null and c.phone like '+467%' and length(c.phone) = 12
+        order by e.last_seen desc, e.session_id
+        limit {len(vocab.DISGUISED_PATHS)}""").fetchall()
+    updates = []
+    for template, row in zip(vocab.DISGUISED_PATHS, sessions, strict=False):
+        event_id, customer_id, name, email, phone, pnr, street, order_id = row
+        values = disguised_path_values(customer_id, name, email, phone, pnr, street,
+                                       order_id or customer_id)
+        updates.append(("url_path", "event_id", event_id, template.format(**values)))
+    return updates
+
+
+def disguised_path_values(customer_id: str, name: str, email: str, phone: str, pnr: str,
+                          street: str, order_id: str) -> dict[str, str]:
+    """One customer's values as an attacker would write them into a URL."""
+    digits = phone[3:]  # +46 7X XXX XX XX -> 7XXXXXXXX
+    grouped = f"{digits[:2]} {digits[2:5]} {digits[5:7]} {digits[7:]}"
+    return {
+        "email_at": email.replace("@", "(at)"), "email_brackets": email.replace("@", " [at] "),
+        "email_percent": email.replace("@", "%40"),
+        "pnr": pnr, "pnr_space": pnr.replace("-", " "), "pnr_short": pnr[2:],
+        "phone_plus46": f"+46 {digits[:2]}-{digits[2:5]} {digits[5:7]} {digits[7:]}",
+        "phone_zero": f"+46 (0){grouped}", "phone_0046": "0046" + digits,
+        "phone_national": "0" + digits, "landline": f"08-{digits[1:4]} {digits[4:7]} {digits[7:]}",
+        "name": name, "street": street, "order": order_id, "customer": customer_id,
+    }

@@ -137,6 +137,18 @@ OWN_PATHS = [
     "/kontakt?amne=reklamation", "/boka?tjanst=express&vikt=12",
 ]
 
+# Page paths an attacker (or a careless link) writes personal data into, each planted on the
+# entry page of one logged-in session of a private customer, filled with that customer's own
+# values: the warehouse must publish them as a route of the site or `other` (issue 12), and its
+# leak scan must know every disguise. Placeholders: see render.disguised_path_values().
+DISGUISED_PATHS = [
+    "/kontakt/{email_at}", "/kontakt/{email_brackets}", "/kontakt/{email_percent}",
+    "/kund/{pnr_space}", "/kund/{pnr_short}", "/ring/{phone_plus46}", "/ring/{phone_zero}",
+    "/ring/{phone_0046}", "/ring/{landline}", "/leverans/{name}, {street}",
+    "/mina-sidor/ordrar/{order}", "/mina-sidor/{customer}/ordrar",
+    "/a\n{pnr} ring {phone_national}",
+]
+
 PARTNER_PATHS = [
     "/partner/checkout/frakt", "/partner/widget/sparning", "/partner/checkout/frakt?butik=4711",
     "/partner/retur", "/partner/widget/pris?postnr=41114",
