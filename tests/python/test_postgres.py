@@ -200,7 +200,7 @@ def test_loader_moves_every_value_exactly_and_is_idempotent(tmp_path, postgres_s
     postgres_server.create_database("loader_check")
     pg_env = postgres_server.env(database="loader_check")
     zone = _hostile_zone(tmp_path / "zone")
-    key = "k" * 40
+    key = DbtProject.key
     for _ in range(2):  # loading again replaces, never appends
         loaded = load_postgres(zone, pg_env, key)
         assert loaded.returncode == 0, loaded.stderr
@@ -232,10 +232,10 @@ def test_loader_stops_on_a_contract_breach_and_keeps_the_previous_load(tmp_path,
     postgres_server.create_database("loader_breach")
     pg_env = postgres_server.env(database="loader_breach")
     zone = _hostile_zone(tmp_path / "zone")
-    assert load_postgres(zone, pg_env, "k" * 40).returncode == 0
+    assert load_postgres(zone, pg_env, DbtProject.key).returncode == 0
     for path in (zone / "booking" / "orders").glob("*.parquet"):
         path.unlink()
-    failed = load_postgres(zone, pg_env, "k" * 40)
+    failed = load_postgres(zone, pg_env, DbtProject.key)
     assert failed.returncode == 1
     assert "required table booking.orders has no Parquet file in" in failed.stderr
     assert "Traceback" not in failed.stderr
