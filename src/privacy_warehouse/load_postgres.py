@@ -28,11 +28,13 @@ PGPASSWORD, PGDATABASE (the `postgres` target of profiles.yml reads the same).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
+import select
 import sys
-import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 from privacy_warehouse import declarations
+from privacy_warehouse.private_files import private_work_dir, terminate_as_exit
 from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
 from privacy_warehouse.sql import quote_literal as _quote_literal
 
@@ -47,6 +50,7 @@ RAW_SCHEMA = "raw"
 KEY_SCHEMA = "private"
 KEY_TABLE = "pseudonym_purpose_keys"
 PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
+WORK_PREFIX = "load-postgres-"  # its private work folder (privacy_warehouse.private_files)
 
 # Parquet physical/logical types by family, exactly as macros/landing/check_landing_files.sql.
 TYPE_FAMILY_SQL = """
@@ -144,8 +148,45 @@ def _table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConn
     return f"select {typed} from read_parquet([{listed}], union_by_name = true)"
 
 
+class _FifoReader:
+    """The reading end of a FIFO that DuckDB writes in another thread, for psycopg2's COPY.
+
+    Opened non-blocking so neither side can wait forever for the other: an empty read while
+    the writer thread still runs means "not yet" (DuckDB has not opened its end), an empty read
+    after it finished means the end."""
+
+    def __init__(self, fifo: Path, writer: threading.Thread):
+        self.fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.writer = writer
+
+    def read(self, size: int = 65536) -> bytes:
+        while True:
+            try:
+                chunk = os.read(self.fd, size)
+            except BlockingIOError:
+                select.select([self.fd], [], [], 0.1)
+                continue
+            if chunk or not self.writer.is_alive():
+                return chunk
+            select.select([self.fd], [], [], 0.01)
+            time.sleep(0.005)  # no writer yet: select reports end-of-file at once
+
+    def close(self, fifo: Path) -> None:
+        """Close the reading end and make sure the writer thread ends: a writer still writing
+        fails on the broken pipe; one still waiting to open its end is given a reader that
+        closes at once, so it opens, fails and ends too (a SIGTERM or a PostgreSQL error ends
+        the table at once rather than after the whole table was read)."""
+        os.close(self.fd)
+        while self.writer.is_alive():
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            self.writer.join(0.05)
+
+
 def _copy_table(pg_cursor, duck: duckdb.DuckDBPyConnection, select_sql: str, table: ContractTable,
                 work_dir: Path) -> int:
+    """Stream one table from DuckDB into PostgreSQL's COPY through a FIFO: no copy of the raw
+    data is ever written to disk (the FIFO, in the private work folder, holds none)."""
     from psycopg2 import sql
 
     target = sql.Identifier(RAW_SCHEMA, table.name)
@@ -157,16 +198,31 @@ def _copy_table(pg_cursor, duck: duckdb.DuckDBPyConnection, select_sql: str, tab
     pg_cursor.execute(sql.SQL("create table {} ({})").format(target, columns_ddl))
     # CSV with every non-null value quoted: an unquoted empty field is NULL, a quoted one is the
     # empty string, so '' and NULL stay apart (the contract's rules tell them apart).
-    csv_path = work_dir / f"{table.system}__{table.name}.csv"
-    duck.execute(f"copy ({select_sql}) to {_quote_literal(str(csv_path))} "
-                 "(format csv, header false, force_quote *, null '')")
-    with csv_path.open("rb") as handle:
+    fifo = work_dir / f"{table.system}__{table.name}.csv"
+    os.mkfifo(fifo, 0o600)
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            duck.cursor().execute(f"copy ({select_sql}) to {_quote_literal(str(fifo))} "
+                                  "(format csv, header false, force_quote *, null '')")
+        except BaseException as error:  # noqa: BLE001 (re-raised in the main thread)
+            failure.append(error)
+
+    writer = threading.Thread(target=write, name=f"duckdb-copy-{table.label}", daemon=True)
+    writer.start()
+    reader = _FifoReader(fifo, writer)
+    try:
         pg_cursor.copy_expert(
             sql.SQL("copy {} ({}) from stdin with (format csv, null '')").format(
                 target, sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.columns)),
-            handle,
+            reader,
         )
-    csv_path.unlink()
+    finally:
+        reader.close(fifo)
+        fifo.unlink(missing_ok=True)
+    if failure:
+        raise failure[0]
     return pg_cursor.rowcount
 
 
@@ -196,7 +252,7 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes, connection) -> di
     try:
         # Check the whole zone first: a breach stops before anything is written.
         selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
-        with tempfile.TemporaryDirectory(prefix="load-postgres-") as work:
+        with private_work_dir(WORK_PREFIX, project_dir) as work:
             with connection.cursor() as cur:
                 cur.execute("create extension if not exists pgcrypto")
                 cur.execute(f"create schema if not exists {RAW_SCHEMA}")
@@ -222,14 +278,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     # Connection parameters from the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
-    connection = psycopg2.connect(args.dsn or "")
-    try:
-        loaded = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, connection)
-    except LandingZoneError as error:
-        print(str(error), file=sys.stderr)
-        return 1
-    finally:
-        connection.close()
+    # SIGTERM/SIGHUP end the load through its `finally`s: the transaction is rolled back and
+    # the private work folder removed (private_files).
+    with terminate_as_exit():
+        connection = psycopg2.connect(args.dsn or "")
+        try:
+            loaded = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, connection)
+        except LandingZoneError as error:
+            print(str(error), file=sys.stderr)
+            return 1
+        finally:
+            connection.close()
     print_loaded(loaded)
     print(f"Loaded {len(loaded)} tables and the purpose keys in {time.monotonic() - started:.1f} s.")
     return 0

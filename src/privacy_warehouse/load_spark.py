@@ -41,7 +41,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,6 +57,7 @@ from privacy_warehouse.load_postgres import (
     read_contract,
     read_purposes,
 )
+from privacy_warehouse.private_files import private_work_dir, terminate_as_exit
 from privacy_warehouse.pseudonyms import (
     PseudonymisationKeyError,
     derive_purpose_key,
@@ -72,6 +72,7 @@ PROFILE_NAME = "privacy_warehouse"
 SHA256_BLOCK = 64
 # The contract's types as Spark names them (Spark has no unsized VARCHAR).
 SPARK_TYPES = {"varchar": "string", "integer": "int"}
+WORK_PREFIX = "load-spark-"  # its private work folder (privacy_warehouse.private_files)
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -195,11 +196,15 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes,
     try:
         # Check the whole zone first: a breach stops before anything is written.
         selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
-        with tempfile.TemporaryDirectory(prefix="load-spark-") as work:
+        # Spark reads files, so the raw rows are staged: in a private folder (0700, files 0600)
+        # removed on every exit and swept at the next start (privacy_warehouse.private_files,
+        # shared with load-postgres), never in the system's temporary folder.
+        with private_work_dir(WORK_PREFIX, project_dir) as work:
             files = []
             for table, select_sql in selects:
-                path = Path(work) / f"{table.system}__{table.name}.parquet"
+                path = work / f"{table.system}__{table.name}.parquet"
                 copied = duck.execute(f"copy ({select_sql}) to {_quote_literal(str(path))} (format parquet)")
+                os.chmod(path, 0o600)
                 loaded[table.label] = copied.fetchall()[0][0]
                 files.append((table, path))
             spark = spark_session(conf)
@@ -226,7 +231,9 @@ def run(args: argparse.Namespace) -> int:
     profiles_dir = Path(args.profiles_dir or os.environ.get("DBT_PROFILES_DIR") or args.project_dir)
     try:
         conf = profile_spark_conf(profiles_dir, args.target)
-        loaded, checked = load(Path(args.raw_data_dir), Path(args.project_dir), master_key, conf)
+        with terminate_as_exit():  # SIGTERM/SIGHUP run the `finally`s: the staged copy goes
+            loaded, checked = load(Path(args.raw_data_dir), Path(args.project_dir), master_key,
+                                   conf)
     except LandingZoneError as error:
         print(str(error), file=sys.stderr)
         return 1
