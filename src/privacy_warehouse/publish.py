@@ -30,10 +30,12 @@ warehouse; they read a separate publication that only changes here, in this orde
    `PUBLISH_DIR/releases/<run_id>/` and the symlink `PUBLISH_DIR/parquet` is replaced by a new
    one (a temporary symlink renamed over it); `PUBLISH_DIR/publication.json` (run id, as_of, git
    commit, published_at, per-table row count and checksums) is written last, so it names the
-   publication once the data is in place. Old releases beyond `--keep-releases` are pruned.
+   publication once the data is in place. Every older release is then removed at once, and the
+   files get their modes (owner and PUBLISH_GROUP only): see privacy_warehouse.release_files.
 
 On any failure before step 5 nothing under PUBLISH_DIR changes but the temporary folder, which is
-removed: the previous publication stays byte-identical. A lock file serialises publishes.
+removed (SIGTERM included; what SIGKILL leaves is swept at the next start): the previous
+publication stays byte-identical. A lock file serialises publishes.
 
 **What is published.** The models a dbt project marks for analysts: every model with
 `access: public` whose schema is `bizdev` (the pseudonymised business-development marts), plus
@@ -65,7 +67,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import dbt_artifacts
+from privacy_warehouse import dbt_artifacts, release_files
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -75,6 +77,7 @@ from privacy_warehouse.dbt_artifacts import (
     relation_alias,
     table_name,
 )
+from privacy_warehouse.private_files import terminate_as_exit
 from privacy_warehouse.report.evidence import (
     ATTEMPT,
     DATA_DOCS,
@@ -382,23 +385,6 @@ def _swap(staging: Path, publish_dir: Path, release: Path, publication: dict) ->
     _fsync_dir(publish_dir)
 
 
-def _remove_leftovers(publish_dir: Path) -> None:
-    """Staging folders and temporary links of a publish that was killed (we hold the lock)."""
-    for leftover in publish_dir.glob(".incoming-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in publish_dir.glob(".parquet-*"):
-        leftover.unlink(missing_ok=True)
-
-
-def _prune_releases(publish_dir: Path, keep: int, current: str) -> None:
-    """Keep the newest `keep` releases (the current one always)."""
-    releases = sorted((p for p in (publish_dir / "releases").iterdir() if p.is_dir()),
-                      key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in releases[keep:]:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------------------------
 # The whole publish
 # --------------------------------------------------------------------------------------------
@@ -433,9 +419,13 @@ def publish(
     publish_dir: Path,
     evidence_dir: Path | None,
     requested_vars: dict | None = None,
-    keep_releases: int = 5,
 ) -> dict:
     """Audit, write, validate and swap; return publication.json's content. Raises PublishRefused."""
+    release_files.sweep_leftovers(Path(publish_dir))  # what a killed publish left (SIGKILL)
+    try:
+        modes = release_files.modes_from_environment()
+    except release_files.ReleaseFilesError as error:
+        raise PublishRefused(str(error)) from None
     build = load_build(target_path)
     evidence = run_dir(evidence_dir, build.run_id) if evidence_dir else None
     shapes = build_shapes(build)
@@ -453,8 +443,9 @@ def publish(
 
     publish_dir = Path(publish_dir)
     publish_dir.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(publish_dir):
-        _remove_leftovers(publish_dir)
+    # SIGTERM/SIGHUP end the publish through the `finally` below: no staging folder stays.
+    with _publish_lock(publish_dir), terminate_as_exit():
+        release_files.remove_leftovers(publish_dir)
         staging = Path(tempfile.mkdtemp(dir=publish_dir, prefix=".incoming-"))
         try:
             new_file = staging / PUBLISHED_FILE
@@ -500,7 +491,8 @@ def publish(
                 "tables": tables,
             }
             write_json_atomic(staging / "release" / "publication.json", publication)
-            release = publish_dir / "releases" / build.run_id
+            release = publish_dir / release_files.RELEASES / build.run_id
+            release_files.apply_modes(staging, modes)  # before the swap: never wider
             _swap(staging, publish_dir, release, publication)
         except ValidationFailed:
             raise
@@ -513,7 +505,9 @@ def publish(
             raise PublishRefused(f"publishing failed: {redact(str(error), shapes)}") from error
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        _prune_releases(publish_dir, keep_releases, build.run_id)
+        # The current release only, at once: no older file outlives an objection, an erasure
+        # or a key rotation (release_files).
+        release_files.finish_release(publish_dir, build.run_id, modes)
 
     if evidence:
         write_json_atomic(evidence / PUBLICATION, publication)
@@ -535,8 +529,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="dbt's target folder holding run_results.json (default: target)")
     parser.add_argument("--vars", default=None,
                         help="the dbt --vars of the build; its as_of must match the build's")
-    parser.add_argument("--keep-releases", default=5, type=int,
-                        help="Parquet releases to keep (default: 5)")
     parser.set_defaults(func=run)
 
 
@@ -556,7 +548,7 @@ def run(args: argparse.Namespace) -> int:
     evidence_dir = Path(os.environ.get("EVIDENCE_DIR", "evidence"))
     try:
         publication = publish(args.target_path, warehouse, publish_dir, evidence_dir,
-                              requested_vars, args.keep_releases)
+                              requested_vars)
     except PublishRefused as refusal:
         print(f"publish refused; the previous publication is unchanged.\n{refusal}",
               file=sys.stderr)
