@@ -18,6 +18,7 @@ from privacy_warehouse.sql import quote_identifier
 
 RUN_RESULTS = "run_results.json"
 MANIFEST = "manifest.json"
+PUBLISHED_SCHEMA = "bizdev"
 
 
 class ArtifactError(RuntimeError):
@@ -100,6 +101,21 @@ def node_by_name(manifest: dict, name: str,
         if node["resource_type"] in resource_types and node["name"] == name:
             return node
     return None
+
+
+def published_nodes(manifest: dict) -> list[dict]:
+    """The models the manifest marks for analysts, sorted by schema and name: every enabled
+    model with `access: public` in schema bizdev, plus any with `config.meta.publish: true`;
+    `meta.publish: false` keeps one out (see privacy_warehouse.publish)."""
+    nodes = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or not (node.get("config") or {}).get("enabled", True):
+            continue
+        opt = node_meta(node).get("publish")
+        if opt is True or (opt is None and node_access(node) == "public"
+                           and node["schema"] == PUBLISHED_SCHEMA):
+            nodes.append(node)
+    return sorted(nodes, key=lambda n: (n["schema"], relation_alias(n)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,11 +72,12 @@ from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
     node_access,
-    node_meta,
+    published_nodes,
     quoted_relation,
     relation_alias,
     table_name,
 )
+from privacy_warehouse.personal_data import redact, shapes_of_build
 from privacy_warehouse.private_files import terminate_as_exit
 from privacy_warehouse.report.evidence import (
     ATTEMPT,
@@ -90,14 +91,8 @@ from privacy_warehouse.report.evidence import (
     write_text_atomic,
 )
 from privacy_warehouse.sql import quote_identifier
-from privacy_warehouse.validate import (
-    ValidationError,
-    ValidationSettings,
-    redact,
-    validate_publication,
-)
+from privacy_warehouse.validate import ValidationError, ValidationSettings, validate_publication
 
-PUBLISHED_SCHEMA = "bizdev"
 PUBLISHED_FILE = "analytics.duckdb"
 OK_STATUSES = {"success", "pass"}
 # Resources that run nothing and so report `no-op` when all is well.
@@ -124,28 +119,6 @@ def load_build(target_path: Path) -> Build:
         return dbt_artifacts.load_build(target_path)
     except ArtifactError as error:
         raise PublishRefused(str(error)) from None
-
-
-def build_shapes(build: Build) -> dict[str, str]:
-    """The personal-data shapes of dbt_project.yml (for redacting messages)."""
-    try:
-        return ValidationSettings.from_project(build.project_dir, build.build_vars,
-                                               build.as_of).shapes
-    except (OSError, ValidationError):
-        return {}
-
-
-def published_nodes(manifest: dict) -> list[dict]:
-    """The models to publish (see the module docstring), sorted by schema and name."""
-    nodes = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or not (node.get("config") or {}).get("enabled", True):
-            continue
-        opt = node_meta(node).get("publish")
-        if opt is True or (opt is None and node_access(node) == "public"
-                           and node["schema"] == PUBLISHED_SCHEMA):
-            nodes.append(node)
-    return sorted(nodes, key=lambda n: (n["schema"], relation_alias(n)))
 
 
 def public_nodes(manifest: dict) -> list[dict]:
@@ -428,7 +401,7 @@ def publish(
         raise PublishRefused(str(error)) from None
     build = load_build(target_path)
     evidence = run_dir(evidence_dir, build.run_id) if evidence_dir else None
-    shapes = build_shapes(build)
+    shapes = shapes_of_build(build)
     if evidence:
         copy_dbt_artifacts(build.run_results, build.manifest, evidence, shapes)
 

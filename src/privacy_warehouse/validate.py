@@ -58,13 +58,20 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from privacy_warehouse.dbt_artifacts import (
     node_meta,
     quoted_relation,
     relation_alias,
     table_name,
+)
+from privacy_warehouse.personal_data import (
+    DOT_MATCHES_NEWLINE,
+    ProjectVarsError,
+    k_anonymity,
+    personal_data_shapes,
+    project_vars,
+    redact,
 )
 from privacy_warehouse.sql import quote_identifier, quote_literal
 
@@ -80,8 +87,6 @@ RESULT_FORMAT = {
     "return_unexpected_index_query": False,
 }
 PSEUDONYM_PATTERN = r"^[0-9a-f]{64}$"
-# RE2 flag: `.` matches a line break too, so a shape is found on any line of a value.
-DOT_MATCHES_NEWLINE = "(?s)"
 TEXT_TYPES = ("VARCHAR",)
 # Keys of a GX result the summary may keep: counts and table-level observations, never values.
 SAFE_RESULT_KEYS = ("element_count", "unexpected_count", "unexpected_percent", "missing_count")
@@ -103,13 +108,13 @@ class ValidationSettings:
 
     @classmethod
     def from_project(cls, project_dir: Path, build_vars: dict, as_of: str) -> ValidationSettings:
-        """Read `personal_data_shapes` and `k_anonymity` from dbt_project.yml; --vars win."""
-        project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text("utf-8"))
-        project_vars = {**(project.get("vars") or {}), **(build_vars or {})}
-        shapes = project_vars.get("personal_data_shapes")
-        if not shapes:
-            raise ValidationError("dbt_project.yml declares no vars.personal_data_shapes")
-        return cls(shapes=dict(shapes), k=int(project_vars.get("k_anonymity", 5)), as_of=as_of)
+        """The shapes and k of dbt_project.yml (privacy_warehouse.personal_data); --vars win."""
+        variables = project_vars(project_dir, build_vars)
+        try:
+            shapes = personal_data_shapes(variables)
+        except ProjectVarsError as error:
+            raise ValidationError(str(error)) from None
+        return cls(shapes=shapes, k=k_anonymity(variables), as_of=as_of)
 
 
 @dataclass
@@ -562,17 +567,3 @@ def validate_publication(
         data_docs=str(docs_dir) if docs_dir else None,
     )
 
-
-def redact(text: str | None, shapes: dict[str, str]) -> str | None:
-    """Replace anything with a personal-data shape in a message by `[redacted]`.
-
-    RE2 (google-re2), not Python's `re`: messages can quote landed values of any length, and the
-    shapes backtrack for minutes in `re` on a few thousand characters."""
-    import re2
-
-    if not text:
-        return text
-    for shape in shapes.values():
-        core = shape.removeprefix(".*").removesuffix(".*")
-        text = re2.sub(DOT_MATCHES_NEWLINE + core, "[redacted]", text)
-    return text

@@ -99,6 +99,18 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+def reach(graph: dict[str, set[str]], module: str) -> set[str]:
+    """Every module `module` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
 def long_modules(src: Path, limit: int = MAX_LINES) -> dict[str, int]:
     """Modules over `limit` lines, with their line counts."""
     counts = {name: len(path.read_text(encoding="utf-8").splitlines())
@@ -110,6 +122,30 @@ def test_no_import_cycle_among_the_packages_modules():
     graph = import_graph(SRC)
     assert len(graph) > 20 and any(graph.values())  # the graph was read, not empty
     assert cycles(graph) == []
+
+
+SHARED = {f"{PACKAGE}.{name}" for name in ("sql", "dbt_artifacts", "personal_data")}
+USERS = {f"{PACKAGE}.{name}" for name in ("publish", "validate", "report")}
+
+
+def layering_problems(graph: dict[str, set[str]]) -> list[str]:
+    """dbt's artifacts, the personal-data shapes and SQL quoting import none of their users; the
+    evidence scrubber and validation need not publish, and the report needs neither publish nor
+    validation (issue 15: publish -> evidence -> validate -> evidence -> publish, no more)."""
+    problems = [f"{module} imports {sorted(reach(graph, module) - SHARED)}"
+                for module in sorted(SHARED) if reach(graph, module) - SHARED]
+    for module in (f"{PACKAGE}.report.evidence", f"{PACKAGE}.validate", f"{PACKAGE}.report"):
+        above = reach(graph, module) & USERS
+        if above:
+            problems.append(f"{module} imports {sorted(above)}")
+    return problems
+
+
+def test_shared_concepts_sit_below_the_modules_that_use_them():
+    graph = import_graph(SRC)
+    for module in USERS:
+        assert SHARED & graph[module], f"{module} reads no shared concept: is the graph read?"
+    assert layering_problems(graph) == []
 
 
 def _copy_of_src(tmp_path: Path) -> Path:
@@ -150,3 +186,15 @@ def test_the_length_guard_finds_a_planted_long_module(tmp_path):
     sql.write_text(sql.read_text(encoding="utf-8") + "# padding\n" * (MAX_LINES + 1 - lines),
                    encoding="utf-8")
     assert long_modules(src) == {**before, f"{PACKAGE}.sql": MAX_LINES + 1}
+
+
+def test_the_layering_guard_finds_a_planted_upward_import(tmp_path):
+    """The old order, planted again: the evidence scrubber takes `redact` from validate."""
+    src = _copy_of_src(tmp_path)
+    evidence = src / PACKAGE / "report" / "evidence.py"
+    evidence.write_text(evidence.read_text(encoding="utf-8").replace(
+        "from privacy_warehouse.personal_data import redact",
+        "from privacy_warehouse.validate import redact"), encoding="utf-8")
+    assert layering_problems(import_graph(src)) == [
+        f"{PACKAGE}.report.evidence imports ['{PACKAGE}.validate']",
+        f"{PACKAGE}.report imports ['{PACKAGE}.validate']"]

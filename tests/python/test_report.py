@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS, read_artifact
+from privacy_warehouse.personal_data import personal_data_shapes, project_vars
 from privacy_warehouse.report import build_report
 from test_publish import publish_into, run_cli
 
@@ -319,8 +319,7 @@ def _project_addresses(manifest: dict) -> set[str]:
 def test_nothing_in_the_evidence_folder_is_personal_data(site, handwritten_warehouse):
     values = landing_identifier_values(handwritten_warehouse)
     assert {"19850412-1230", "asa.oberg@exempel.se", "Jörgen Åkesson", "C-1"} <= values
-    shapes = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
-        "personal_data_shapes"]
+    shapes = personal_data_shapes(project_vars(PROJECT_ROOT))
     manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     findings = scan_evidence(site.evidence_dir, values, shapes, _project_addresses(manifest))
     assert findings == []
@@ -338,8 +337,7 @@ def test_the_evidence_scan_finds_what_is_planted(site, handwritten_warehouse, tm
     """The scanner above is not vacuous: a value, a shape, escaped or in JSON, is found."""
     folder = tmp_path / "evidence"
     shutil.copytree(site.run_folder, folder / site.run_id)
-    shapes = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
-        "personal_data_shapes"]
+    shapes = personal_data_shapes(project_vars(PROJECT_ROOT))
     (folder / "planted.json").write_text(json.dumps({"note": "Zoë O'Brien \"Citat\""}))
     (folder / "planted.html").write_text("<p>call 070-123 45 67 or &#106;o@example.org</p>")
     manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)

@@ -35,6 +35,12 @@ from collections import Counter
 from pathlib import Path
 
 from privacy_warehouse.dbt_artifacts import RUN_RESULTS, ArtifactError, Build, load_build
+from privacy_warehouse.personal_data import (
+    ProjectVarsError,
+    k_anonymity,
+    personal_data_shapes,
+    project_vars,
+)
 from privacy_warehouse.report.evidence import (
     DATA_DOCS,
     DBT_DOCS,
@@ -85,13 +91,11 @@ def _load(target_path: Path) -> Build:
 
 def _settings(build: Build):
     """(shapes, k) from dbt_project.yml and the build's --vars; ({}, None) if unreadable."""
-    from privacy_warehouse.validate import ValidationError, ValidationSettings
-
     try:
-        settings = ValidationSettings.from_project(build.project_dir, build.build_vars, "")
-    except (OSError, ValidationError):
+        variables = project_vars(build.project_dir, build.build_vars)
+        return personal_data_shapes(variables), k_anonymity(variables)
+    except (OSError, ProjectVarsError):
         return {}, None
-    return settings.shapes, settings.k
 
 
 def _copy_dbt_docs(target_path: Path, folder: Path, manifest: dict,

@@ -24,6 +24,7 @@ from privacy_warehouse.dbt_artifacts import (
     node_access,
     node_by_name,
     node_meta,
+    published_nodes,
     quoted_relation,
     relation_alias,
     table_name,
@@ -597,7 +598,6 @@ def collect(run_results: dict, manifest: dict, warehouse_path: Path | None,
     status_counts = Counter(_status(r) for r in results.values())
     metadata = run_results["metadata"]
     build_vars = (run_results.get("args") or {}).get("vars") or {}
-    from privacy_warehouse.publish import published_nodes
 
     return ReportData(
         run_id=metadata["invocation_id"],

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS
-from privacy_warehouse.validate import redact
+from privacy_warehouse.personal_data import redact
 
 REMOVED = "[removed from evidence]"
 # File names inside a run's folder (see the layout above); dbt's artifacts keep dbt's names.
