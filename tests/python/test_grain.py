@@ -12,10 +12,10 @@ from __future__ import annotations
 import copy
 import csv
 import fnmatch
-import json
 from pathlib import Path
 
 from dbt_project_runner import PROJECT_ROOT
+from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact
 
 EXCEPTIONS = PROJECT_ROOT / "seeds" / "project" / "dbt_project_evaluator_exceptions.csv"
 GRAIN_TESTS = {"unique_grain", "unique"}
@@ -80,7 +80,7 @@ def guard(manifest: dict, exceptions: list[dict]) -> list[str]:
 
 
 def _manifest(project) -> dict:
-    return json.loads((project.target_path / "manifest.json").read_text(encoding="utf-8"))
+    return read_artifact(project.target_path, MANIFEST)
 
 
 def test_every_model_has_a_grain_test_and_the_layers_hold(handwritten_warehouse):
