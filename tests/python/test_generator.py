@@ -798,3 +798,43 @@ def test_the_build_is_green_replayed_on_other_days(generated_warehouse, tmp_path
     result = project.build(as_of=as_of,
                            vars={"fiscal_year_end": "04-30"} if as_of == "2026-01-01" else None)
     assert result.returncode == 0, result.output[-4000:]
+
+
+@pytest.mark.slow
+def test_the_planted_free_text_reaches_no_published_table(generated_warehouse):
+    """Issue 12: the disguised page paths and the country codes carrying a name are published
+    as routes / `other` or rejected: no bizdev table (what `publish` copies, checksum for
+    checksum) holds any personal part of them."""
+    zone = generated_warehouse.raw_data_dir
+    markers = ("(at)", " [at] ", "%40", "/kund/", "/ring/", "/leverans/", "/mina-sidor/ordrar/O",
+               "/mina-sidor/C", "/a\n")
+    planted = [row["url_path"] for row in read(zone, "web.page_views")
+               if any(marker in (row["url_path"] or "") for marker in markers)]
+    assert len({path for path in planted}) >= 10, planted
+    needles = set()
+    for path in planted:
+        for part in re.split(r"[/\n]", path):
+            if len(part) >= 6 and part not in ("kontakt", "leverans", "ordrar", "mina-sidor"):
+                needles.add(part)
+    reasons = {(line["source_table"], line["record_id"]) for line in bad_lines(zone)
+               if line["reason"] == "invalid_country_code"}
+    assert reasons
+    for table, column, key in (("booking.customers", "country_code", "customer_id"),
+                               ("booking.orders", "delivery_country_code", "order_id")):
+        needles |= {row[column] for row in read(zone, table)
+                    if (table, row[key]) in reasons and len(row[column]) >= 3}
+    text_columns = generated_warehouse.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'bizdev' and data_type = 'VARCHAR'")
+    found = []
+    for table, column in text_columns:
+        for needle in needles:
+            count = generated_warehouse.query(
+                f"select count(*) from bizdev.{table} "
+                f"where position('{needle.replace(chr(39), chr(39) * 2)}' in {column}) > 0")[0][0]
+            if count:
+                found.append((table, column, needle))
+    assert not found
+    routes = dict(generated_warehouse.query(
+        "select entry_page_path, count(*) from bizdev.fct_web_sessions group by all"))
+    assert routes.get("other", 0) >= 1
