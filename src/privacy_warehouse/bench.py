@@ -369,27 +369,25 @@ def _q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-# privacy_warehouse.duckdb_plugin.FUNCTION_NAME; not imported, as that would import dbt (seconds)
-# into the process whose time is compared with dbt's.
-PSEUDONYM_FUNCTION = "pseudonym"
-
-
 def _run(con, sql: str) -> None:
     """Execute and drain (DuckDB 2.0 refuses a new query while a result is unread)."""
     con.execute(sql).fetchall()
 
 
-def register_pseudonym(con) -> None:
-    """The `pseudonym(purpose, value)` function, exactly as the dbt-duckdb plugin registers it."""
-    from duckdb.sqltypes import VARCHAR
+def register_pseudonym_pads(con) -> None:
+    """The HMAC pads of every purpose key, exactly as the dbt-duckdb plugin loads them (the
+    plugin itself is not imported: that would import dbt, seconds, into the process whose time
+    is compared with dbt's)."""
+    import csv
 
-    from privacy_warehouse.pseudonyms import _pseudonymiser, load_master_key
+    from privacy_warehouse.pseudonyms import load_master_key, load_pad_table, purpose_pads
 
     master_key = load_master_key(key_env_var="PSEUDONYMISATION_KEY",
                                  key_file_env_var="PSEUDONYMISATION_KEY_FILE",
                                  allow_key_file=True)
-    con.create_function(PSEUDONYM_FUNCTION, _pseudonymiser(master_key), [VARCHAR, VARCHAR], VARCHAR,
-                        side_effects=False)
+    with (PROJECT_ROOT / "seeds" / "policy" / "policy_purposes.csv").open(encoding="utf-8") as handle:
+        purposes = [row["purpose"] for row in csv.DictReader(handle)]
+    load_pad_table(con, purpose_pads(master_key, purposes))
 
 
 def run_direct(database: Path, target_path: Path, memory_limit: str) -> dict:
@@ -402,7 +400,7 @@ def run_direct(database: Path, target_path: Path, memory_limit: str) -> dict:
     con = duckdb.connect(str(database))
     _run(con, f"set memory_limit = '{memory_limit}'")
     _run(con, "set preserve_insertion_order = false")  # as profiles.yml
-    register_pseudonym(con)
+    register_pseudonym_pads(con)
     # The on-run-start hook's views, re-created from the warehouse's own definitions.
     raw_views = con.execute("select sql from duckdb_views() where schema_name = 'raw' "
                             "and database_name = current_database()").fetchall()

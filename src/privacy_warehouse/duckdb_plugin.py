@@ -1,20 +1,34 @@
-"""dbt-duckdb plugin: gives every connection the keyed-pseudonym function `pseudonym(purpose, value)`.
+"""dbt-duckdb plugin: gives every connection the HMAC pads of the purpose keys, as data.
 
-The key is read here, in Python, from the environment: it never appears in model SQL, so dbt
-cannot write it into target/ (compiled SQL, manifest, run results) or logs/. Models call the
-engine-neutral macro `pseudonymise()`, which on DuckDB calls this function.
+The key is read here, in Python, from the environment. For each purpose of the register
+(seeds/policy/policy_purposes.csv) the plugin derives the purpose key and its two HMAC-SHA256
+pads (src/privacy_warehouse/pseudonyms.py) and loads them, through bound parameters, into the
+temporary table `temp.main.pseudonym_hmac_pads` of every connection dbt opens. The engine-neutral
+macro `pseudonymise()` then computes HMAC-SHA256 with DuckDB's own `sha256()` over those pads
+(as the Spark target does from `private.pseudonym_hmac_pads`): measured 4x faster than calling a
+Python HMAC once per value (2 M values: 1.0 s against 4.0 s, see docs/performance.md).
+
+The key and its pads never appear in SQL text, so dbt cannot write them into target/ (compiled
+SQL, manifest, run results) or logs/; a temporary table lives in the connection's memory only,
+never in the warehouse file.
 """
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
-from duckdb.sqltypes import VARCHAR
 
-from privacy_warehouse.pseudonyms import _pseudonymiser, load_master_key
+from privacy_warehouse.pseudonyms import load_master_key, load_pad_table, purpose_pads
 
-FUNCTION_NAME = "pseudonym"
+PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
+
+
+def read_purposes(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["purpose"] for row in csv.DictReader(handle)]
 
 
 class Plugin(BasePlugin):
@@ -25,13 +39,13 @@ class Plugin(BasePlugin):
             key_file_env_var=plugin_config.get("key_file_env_var"),
             allow_key_file=bool(plugin_config.get("allow_key_file", False)),
         )
-        self._compute = _pseudonymiser(master_key)
+        # dbt runs from the project root; the register's path may be given in the profile.
+        purposes = read_purposes(Path(plugin_config.get("purposes_csv", PURPOSES_CSV)))
+        self._pads = purpose_pads(master_key, purposes)
 
     def configure_connection(self, conn) -> None:
-        conn.create_function(
-            FUNCTION_NAME,
-            self._compute,
-            [VARCHAR, VARCHAR],
-            VARCHAR,
-            side_effects=False,
-        )
+        load_pad_table(conn, self._pads)
+
+    def configure_cursor(self, cursor) -> None:
+        # Every thread's cursor is a connection of its own: temporary tables are not shared.
+        load_pad_table(cursor, self._pads)

@@ -60,27 +60,18 @@ from privacy_warehouse.load_postgres import (
 from privacy_warehouse.private_files import private_work_dir, terminate_as_exit
 from privacy_warehouse.pseudonyms import (
     PseudonymisationKeyError,
-    derive_purpose_key,
     load_master_key,
     pseudonym,
+    purpose_pads,
 )
 
 RAW_DATABASE = "raw"
 KEY_DATABASE = "private"
 PAD_TABLE = "pseudonym_hmac_pads"
 PROFILE_NAME = "privacy_warehouse"
-SHA256_BLOCK = 64
 # The contract's types as Spark names them (Spark has no unsized VARCHAR).
 SPARK_TYPES = {"varchar": "string", "integer": "int"}
 WORK_PREFIX = "load-spark-"  # its private work folder (privacy_warehouse.private_files)
-
-
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    """The inner and outer HMAC-SHA256 pads of `key` (RFC 2104): K0 ^ 0x36.. and K0 ^ 0x5c.."""
-    if len(key) > SHA256_BLOCK:
-        raise ValueError("an HMAC-SHA256 key longer than 64 bytes is hashed first; purpose keys are 32")
-    padded = key.ljust(SHA256_BLOCK, b"\x00")
-    return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
 
 
 def spark_type(data_type: str) -> str:
@@ -149,8 +140,8 @@ def _write_pads(spark, master_key: bytes, purposes: list[str]) -> None:
         StructField("inner_pad", BinaryType(), False),
         StructField("outer_pad", BinaryType(), False),
     ])
-    rows = [(purpose, *(bytearray(pad) for pad in hmac_pads(derive_purpose_key(master_key, purpose))))
-            for purpose in purposes]
+    rows = [(purpose, bytearray(inner), bytearray(outer))
+            for purpose, inner, outer in purpose_pads(master_key, purposes)]
     spark.sql(f"create database if not exists {KEY_DATABASE}")
     spark.createDataFrame(rows, schema).coalesce(1).write.mode("overwrite").format("parquet") \
         .saveAsTable(f"{KEY_DATABASE}.{PAD_TABLE}")

@@ -21,6 +21,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+SHA256_BLOCK = 64
 KEY_DERIVATION_LABEL = b"privacy-warehouse/pseudonym/v1/"
 MINIMUM_KEY_BYTES = 32  # 256 bits: 64 hex characters, or base64 of 32 bytes (44 characters)
 HEX_KEY = re.compile(r"[0-9a-fA-F]+")
@@ -48,6 +49,36 @@ class PseudonymisationKeyError(RuntimeError):
 
 def derive_purpose_key(master_key: bytes, purpose: str) -> bytes:
     return hmac.new(master_key, KEY_DERIVATION_LABEL + purpose.encode("utf-8"), hashlib.sha256).digest()
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer HMAC-SHA256 pads of `key` (RFC 2104): K0 ^ 0x36.. and K0 ^ 0x5c..
+
+    HMAC(K, m) = SHA256(outer pad || SHA256(inner pad || m)): with the pads, an engine that has
+    SHA-256 over bytes computes the pseudonym in SQL, and never sees the key itself."""
+    if len(key) > SHA256_BLOCK:
+        raise ValueError("an HMAC-SHA256 key longer than 64 bytes is hashed first; purpose keys are 32")
+    padded = key.ljust(SHA256_BLOCK, b"\x00")
+    return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+
+
+def purpose_pads(master_key: bytes, purposes: list[str]) -> list[tuple[str, bytes, bytes]]:
+    """(purpose, inner pad, outer pad) of each purpose's key: the rows of the pad table."""
+    return [(purpose, *hmac_pads(derive_purpose_key(master_key, purpose))) for purpose in purposes]
+
+
+# The connection-local table the DuckDB target reads the pads from (macros/privacy/pseudonymise.sql).
+PAD_TABLE = "pseudonym_hmac_pads"
+
+
+def load_pad_table(conn, pads: list[tuple[str, bytes, bytes]]) -> None:
+    """Write `pads` into the temporary table temp.main.pseudonym_hmac_pads of the DuckDB
+    connection `conn`, through bound parameters: the pads are never part of an SQL text, and a
+    temporary table lives in the connection's memory, never in the database file."""
+    conn.execute(f"create or replace temp table {PAD_TABLE} "
+                 "(purpose varchar primary key, inner_pad blob not null, outer_pad blob not null)")
+    rows = ", ".join("(?, ?, ?)" for _ in pads)
+    conn.execute(f"insert into {PAD_TABLE} values {rows}", [value for row in pads for value in row])
 
 
 def pseudonym(master_key: bytes, purpose: str, value: str) -> str:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from privacy_warehouse.pseudonyms import (
     PseudonymisationKeyError,
     derive_purpose_key,
+    hmac_pads,
     key_weakness,
     load_master_key,
     pseudonym,
@@ -64,14 +65,43 @@ def _all_files_text(folder):
             yield path, path.read_bytes()
 
 
-def test_the_key_never_reaches_target_or_logs(handwritten_warehouse):
-    key = handwritten_warehouse.key.encode()
-    searched = 0
-    for folder in (handwritten_warehouse.target_path, handwritten_warehouse.log_path):
+def _key_material(key: bytes) -> list[bytes]:
+    """The master key, every purpose key and its HMAC pads, raw and as hex."""
+    material = [key]
+    for purpose in ("business_development", "marketing", "sales", "contract_administration"):
+        purpose_key = derive_purpose_key(key, purpose)
+        for secret in (purpose_key, *hmac_pads(purpose_key)):
+            material += [secret, secret.hex().encode()]
+    return material
+
+
+def _files_holding(folders, secrets: list[bytes]) -> tuple[list, int]:
+    found, searched = [], 0
+    for folder in folders:
         for path, content in _all_files_text(folder):
             searched += 1
-            assert key not in content, path
-    assert searched > 10
+            found += [path for secret in secrets if secret in content]
+    return found, searched
+
+
+def test_the_key_never_reaches_target_or_logs(handwritten_warehouse):
+    """Neither the key, nor a purpose key, nor the HMAC pads the DuckDB plugin loads (as a
+    temporary table, through bound parameters) reach target/, logs/ or the warehouse file."""
+    secrets = _key_material(handwritten_warehouse.key.encode())
+    found, searched = _files_holding(
+        (handwritten_warehouse.target_path, handwritten_warehouse.log_path), secrets)
+    assert found == [] and searched > 10
+    warehouse = handwritten_warehouse.duckdb_path.read_bytes()
+    assert not any(secret in warehouse for secret in secrets)
+
+
+def test_the_key_material_scan_finds_a_planted_pad(handwritten_warehouse, tmp_path):
+    """The scan above can fail: a pad written into a log, as hex, is found."""
+    key = handwritten_warehouse.key.encode()
+    inner_pad, _ = hmac_pads(derive_purpose_key(key, "business_development"))
+    (tmp_path / "dbt.log").write_bytes(b"select ... from x where pad = '" + inner_pad.hex().encode() + b"'")
+    found, _ = _files_holding((tmp_path,), _key_material(key))
+    assert found == [tmp_path / "dbt.log"]
 
 
 def test_the_key_is_not_in_the_repository():

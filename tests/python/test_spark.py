@@ -25,8 +25,7 @@ import landing
 from dbt_project_runner import PROJECT_ROOT, DbtProject
 from engine_equivalence import PUBLIC_MART_SCHEMAS, TableDigest, digest_rows, digest_table, mart_tables
 from equivalence_reference import AS_OF, assert_every_privacy_test_passed, reference_duckdb, reference_zone
-from privacy_warehouse.load_spark import hmac_pads
-from privacy_warehouse.pseudonyms import derive_purpose_key, pseudonym
+from privacy_warehouse.pseudonyms import derive_purpose_key, hmac_pads, pseudonym
 
 CLI = Path(sys.executable).parent / "privacy-warehouse"
 # Besides the public marts: the rejection verdicts and the reconciliation must agree too.
