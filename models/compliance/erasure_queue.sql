@@ -1,18 +1,23 @@
 {#
-    Every landing record whose every purpose window has passed on as_of (register decision 8):
-    what to do with it and since when. `anonymise` where a purpose that used it keeps anonymous
-    aggregates (business development, contract administration), `erase` otherwise. A record no
-    purpose may use at all is listed for erasure from the day it happened.
-#}
-with records as (
+    The landing records whose every purpose window has passed on as_of (register decision 8), per
+    source table and subject: how many, the oldest and newest, what to do with them and since
+    when. `anonymise` where a purpose that used them keeps anonymous aggregates (business
+    development, contract administration), `erase` otherwise.
 
-    select * from {{ ref('int_landing_records') }}
+    Counted per group of records that share their windows (int_record_groups: a subject's records
+    of a table, split by invoice and, for anonymous visitors, by day), not listed one row per
+    record. Records no purpose may use at all are due from the day they happened: such a group is
+    due from its oldest record's day.
+#}
+with record_groups as (
+
+    select * from {{ ref('int_record_groups') }}
 
 ),
 
-per_record as (
+windows as (
 
-    select * from {{ ref('int_record_purpose_summary') }}
+    select * from {{ ref('int_record_group_windows') }}
 
 ),
 
@@ -22,9 +27,67 @@ purposes as (
 
 ),
 
+{#- A group and its windows as rows of one union, summed per group: group keys may be null
+    (no invoice, no own day), which a group by matches and a join would not. -#}
+group_rows as (
+
+    select
+        source_table,
+        subject_type,
+        subject_id,
+        invoice_id,
+        own_window_on,
+        record_count,
+        oldest_record_on,
+        newest_record_on,
+        0 as purpose_count,
+        0 as open_window_count,
+        cast(null as date) as retention_until,
+        0 as anonymising_purpose_count,
+        cast(0 as bigint) as purpose_bit
+    from record_groups
+    union all
+    select
+        windows.source_table,
+        windows.subject_type,
+        windows.subject_id,
+        windows.invoice_id,
+        windows.own_window_on,
+        0 as record_count,
+        cast(null as date) as oldest_record_on,
+        cast(null as date) as newest_record_on,
+        1 as purpose_count,
+        case when windows.within_window then 1 else 0 end as open_window_count,
+        windows.retention_until,
+        case when purposes.after_window_action = 'anonymise' then 1 else 0 end as anonymising_purpose_count,
+        purposes.purpose_bit
+    from windows
+    inner join purposes on windows.purpose = purposes.purpose
+
+),
+
+per_group as (
+
+    select
+        source_table,
+        subject_type,
+        subject_id,
+        sum(record_count) as record_count,
+        min(oldest_record_on) as oldest_record_on,
+        max(newest_record_on) as newest_record_on,
+        sum(purpose_count) as purpose_count,
+        sum(open_window_count) as open_window_count,
+        max(retention_until) as last_retention_until,
+        sum(anonymising_purpose_count) as anonymising_purpose_count,
+        sum(purpose_bit) as purpose_set
+    from group_rows
+    group by source_table, subject_type, subject_id, invoice_id, own_window_on
+
+),
+
 purpose_sets as (
 
-    select distinct purpose_set from per_record
+    select distinct purpose_set from per_group
 
 ),
 
@@ -39,25 +102,42 @@ purpose_set_names as (
 
 ),
 
+due_groups as (
+
+    select
+        per_group.source_table,
+        per_group.subject_type,
+        per_group.subject_id,
+        coalesce(purpose_set_names.purposes, '') as expired_purposes,
+        case when per_group.anonymising_purpose_count > 0 then 'anonymise' else 'erase' end as action,
+        case
+            when per_group.purpose_count = 0 then per_group.oldest_record_on
+            else {{ add_days('per_group.last_retention_until', 1) }}
+        end as due_on,
+        per_group.record_count,
+        per_group.oldest_record_on,
+        per_group.newest_record_on
+    from per_group
+    left join purpose_set_names on per_group.purpose_set = purpose_set_names.purpose_set
+    where per_group.record_count > 0 and per_group.open_window_count = 0
+
+),
+
 final as (
 
     select
-        records.source_table,
-        records.record_id,
-        records.subject_type,
-        records.subject_id,
-        coalesce(purpose_set_names.purposes, '') as expired_purposes,
-        case when coalesce(per_record.anonymising_purpose_count, 0) > 0 then 'anonymise' else 'erase' end as action,
-        case
-            when per_record.record_id is null then records.record_on
-            else {{ add_days('per_record.last_retention_until', 1) }}
-        end as due_on,
+        source_table,
+        subject_type,
+        subject_id,
+        expired_purposes,
+        action,
+        due_on,
+        cast(sum(record_count) as bigint) as record_count,
+        min(oldest_record_on) as oldest_record_on,
+        max(newest_record_on) as newest_record_on,
         {{ as_of_date() }} as as_of
-    from records
-    left join per_record
-        on records.source_table = per_record.source_table and records.record_id = per_record.record_id
-    left join purpose_set_names on per_record.purpose_set = purpose_set_names.purpose_set
-    where per_record.record_id is null or per_record.open_window_count = 0
+    from due_groups
+    group by source_table, subject_type, subject_id, expired_purposes, action, due_on
 
 )
 

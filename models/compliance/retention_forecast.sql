@@ -1,6 +1,7 @@
 {#
     How many subjects and records leave each purpose in each of the 12 months from as_of's month on:
-    a record or subject leaves in the month of the first day after its retention_until.
+    a record or subject leaves in the month of the first day after its retention_until. Records
+    are counted by their groups (int_record_group_windows: records that share their windows).
 #}
 with months as (
 
@@ -41,7 +42,7 @@ subjects_leaving as (
         purpose,
         {{ month_start(add_days('retention_until', 1)) }} as month_start,
         count(*) as subjects_leaving
-    from {{ ref('retention_deadlines') }}
+    from {{ ref('int_subject_purpose_windows') }}
     where retention_until >= {{ as_of_date() }}
     group by 1, 2
 
@@ -52,8 +53,8 @@ records_leaving as (
     select
         purpose,
         {{ month_start(add_days('retention_until', 1)) }} as month_start,
-        count(*) as records_leaving
-    from {{ ref('int_record_purpose_windows') }}
+        cast(sum(record_count) as bigint) as records_leaving
+    from {{ ref('int_record_group_windows') }}
     where retention_until >= {{ as_of_date() }}
     group by 1, 2
 

@@ -83,23 +83,27 @@ def test_retention_tests_ran_on_every_purpose_model(handwritten_warehouse):
 
 
 def test_erasure_queue_lists_what_every_window_has_left(handwritten_warehouse):
-    queue = {
-        (table, record): (action, str(due))
-        for table, record, action, due in handwritten_warehouse.query(
-            "select source_table, record_id, action, due_on from compliance.erasure_queue")
-    }
+    """One row per table, subject and due day: the records' action, count, oldest and newest."""
+    rows = handwritten_warehouse.query(
+        "select source_table, subject_id, action, due_on, record_count, oldest_record_on, "
+        "newest_record_on from compliance.erasure_queue")
+    queue = {(table, subject): (action, str(due), count) for table, subject, action, due, count, _, _ in rows}
+    assert len(queue) == len(rows)  # one due day per table and subject here
     # C-5: every customer window ended 2022-03-02; contract data is anonymised, not thrown away.
-    assert queue[("booking.customers", "C-5")] == ("anonymise", "2022-03-03")
-    assert queue[("booking.orders", "O-5")] == ("anonymise", "2022-03-03")
-    # An invoice past its bookkeeping window is erased, though its customer is still active.
-    assert queue[("booking.invoices", "I-1")] == ("erase", "2026-01-01")
+    assert queue[("booking.customers", "C-5")] == ("anonymise", "2022-03-03", 1)
+    assert queue[("booking.orders", "C-5")] == ("anonymise", "2022-03-03", 1)
+    # An invoice past its bookkeeping window is erased, though its customer is still active:
+    # I-1 of C-4 (2018-12-31), not I-2 (2019-01-01, still kept).
+    assert queue[("booking.invoices", "C-4")] == ("erase", "2026-01-01", 1)
+    assert [(str(old), str(new)) for table, subject, *_, old, new in rows
+            if (table, subject) == ("booking.invoices", "C-4")] == [("2018-12-31", "2018-12-31")]
     # A prospect past 12 months is erased; an anonymous page view past 12 months anonymised.
-    assert queue[("crm.leads", "L-2")] == ("erase", "2026-06-30")
-    assert queue[("web.page_views", "E-2")] == ("anonymise", "2026-06-30")
+    assert queue[("crm.leads", "L-2")] == ("erase", "2026-06-30", 1)
+    assert queue[("web.page_views", "V-2")] == ("anonymise", "2026-06-30", 1)
     # Nothing inside a window is queued.
     assert ("booking.customers", "C-1") not in queue
-    assert ("booking.invoices", "I-2") not in queue
     assert ("crm.leads", "L-1") not in queue
+    assert ("web.page_views", "V-1") not in queue
 
 
 def test_retention_forecast_counts_the_next_twelve_months(handwritten_warehouse):

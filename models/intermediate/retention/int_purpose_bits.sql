@@ -1,7 +1,7 @@
 {#
     One bit per purpose of the register, in name order, so that a record's set of purposes is one
-    number (the sum of its purposes' bits): int_record_purpose_summary adds them up and
-    compliance.erasure_queue names each set once.
+    number (the sum of its purposes' bits): compliance.erasure_queue adds them up per group of
+    records and names each set once.
 #}
 select
     purpose,

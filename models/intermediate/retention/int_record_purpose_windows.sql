@@ -1,9 +1,14 @@
 {#
-    One row per landing record and purpose that may use it, with that purpose's window for it.
-    Which purposes may use a table follows from its columns' categories (column_classification ×
-    policy_purpose_categories); the window is the subject's (retention_deadlines), an anonymous
-    visitor's record's own (event + months), or an invoice's bookkeeping window.
+    One row per landing record and purpose that may use it, with that purpose's window for it:
+    the subject's (int_subject_purpose_windows), an anonymous visitor's record's own (event +
+    months), or an invoice's bookkeeping window. Which purposes may use a table: int_table_purposes.
+
+    A view: the window is joined to the record where it is asked for (the access export asks for
+    one person's records), never materialised for every record and purpose (57 million rows at
+    scale 10). The erasure queue and the forecast count groups of records instead
+    (int_record_group_windows).
 #}
+{{ config(materialized='view') }}
 with records as (
 
     select * from {{ ref('int_landing_records') }}
@@ -12,13 +17,7 @@ with records as (
 
 table_purposes as (
 
-    select distinct
-        classification.source_table,
-        purpose_categories.purpose
-    from {{ ref('column_classification') }} as classification
-    inner join {{ ref('policy_purpose_categories') }} as purpose_categories
-        on classification.category = purpose_categories.category
-    where classification.category not in ('identifier', 'non_personal')
+    select * from {{ ref('int_table_purposes') }}
 
 ),
 
@@ -30,7 +29,7 @@ deadlines as (
         purpose,
         retention_until,
         within_window
-    from {{ ref('retention_deadlines') }}
+    from {{ ref('int_subject_purpose_windows') }}
 
 ),
 

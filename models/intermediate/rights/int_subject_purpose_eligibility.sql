@@ -1,11 +1,11 @@
 {#
     May this subject's data be used for this purpose on as_of? Inside the window
-    (compliance.retention_deadlines) and not closed by an objection received on or before as_of.
+    (int_subject_purpose_windows) and not closed by an objection received on or before as_of.
     Every purpose mart filters on this one table, so the rules are applied once.
 #}
 with deadlines as (
 
-    select * from {{ ref('retention_deadlines') }}
+    select * from {{ ref('int_subject_purpose_windows') }}
 
 ),
 

@@ -358,14 +358,19 @@ def _query_compliance(warehouse: Warehouse, manifest: dict) -> dict[str, Any]:
         f"order by month_start, purpose") if forecast else None
     queue = relation("erasure_queue")
     out["erasure"] = None
+    # The queue counts records per table and subject in record_count; an older build listed one
+    # row per record.
+    records = "count(*)"
+    if queue and warehouse.rows(f"select record_count from {queue} limit 0") is not None:
+        records = "cast(sum(record_count) as bigint)"
     if queue:
         by_action = warehouse.rows(
-            f"select action, count(*) as records, count(distinct subject_type || ':' || "
+            f"select action, {records} as records, count(distinct subject_type || ':' || "
             f"subject_id) as subjects from {queue} group by action order by action")
         by_table = warehouse.rows(
-            f"select source_table, action, count(*) as records from {queue} "
+            f"select source_table, action, {records} as records from {queue} "
             f"group by all order by source_table, action")
-        total = warehouse.rows(f"select count(*) as n from {queue}")
+        total = warehouse.rows(f"select {records} as n from {queue}")
         out["erasure"] = {
             "records": total[0]["n"] if total else None,
             "by_action": by_action or [], "by_table": by_table or [], "relation": queue,
@@ -398,9 +403,9 @@ def _query_compliance(warehouse: Warehouse, manifest: dict) -> dict[str, Any]:
     out["_erasure_by_purpose"] = {}
     if queue:
         for row in warehouse.rows(
-            f"select trim(purpose) as purpose, count(*) as n from (select "
-            f"unnest(string_split(expired_purposes, ',')) as purpose from {queue}) "
-            f"group by 1"
+            f"select trim(purpose) as purpose, cast(sum(n) as bigint) as n from "
+            f"(select unnest(string_split(expired_purposes, ',')) as purpose, "
+            f"{'record_count' if records != 'count(*)' else '1'} as n from {queue}) group by 1"
         ) or []:
             out["_erasure_by_purpose"][row["purpose"]] = row["n"]
     return out
