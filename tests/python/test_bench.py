@@ -241,5 +241,5 @@ def test_scales_option(text, expected):
 
 def test_the_direct_run_loads_the_pads_as_the_plugin_does():
     # Read, not imported: importing the plugin imports dbt (seconds).
-    plugin = Path(bench.__file__).with_name("duckdb_plugin.py").read_text(encoding="utf-8")
+    plugin = (Path(bench.__file__).parents[1] / "duckdb_plugin.py").read_text(encoding="utf-8")
     assert "load_pad_table(cursor, self._pads)" in plugin
