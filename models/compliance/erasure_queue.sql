@@ -27,7 +27,7 @@ purposes as (
 
 ),
 
-{#- A group and its windows as rows of one union, summed per group: group keys may be null
+{# A group and its windows as rows of one union, summed per group: group keys may be null
     (no invoice, no own day), which a group by matches and a join would not. -#}
 group_rows as (
 
