@@ -23,6 +23,7 @@ def fake_report() -> dict:
             "run": {"wall_s": build / 2, "peak_rss_bytes": peak, "returncode": 0},
             "direct": {"wall_s": build / 3, "peak_rss_bytes": peak, "returncode": 0},
             "incremental": {"wall_s": build / 20, "peak_rss_bytes": peak, "returncode": 0},
+            "publish": {"wall_s": build / 4, "peak_rss_bytes": peak, "returncode": 0},
         }
         result = {"scale": n, "memory_limit": "2GB", "steps": steps,
                   "floor": {"seconds": 1.0 * n, "tables": {}},
@@ -50,9 +51,11 @@ def test_targets_are_judged_on_the_largest_scale():
     assert targets["build_seconds"]["status"] == "miss"  # 200 s >= 180 s
     assert targets["peak_memory"]["status"] == "miss"  # 4 GiB >= 3 GiB
     assert targets["bounded_memory"]["status"] == "pass"
-    assert targets["floor_multiple"]["status"] == "miss"  # 100 s / 10 s = 10 x
+    assert targets["floor_multiple"]["status"] == "pass"  # 100 s / 10 s = 10 x < 40 x
     assert targets["overhead_share"]["status"] == "miss"  # (100 - 66.7) / 100 = 33 %
     assert targets["incremental_share"]["status"] == "pass"  # 5 %
+    assert targets["publish_seconds"]["status"] == "pass"  # 50 s < 60 s
+    assert targets["publish_peak_memory"]["status"] == "miss"  # 4 GiB >= 2 GiB
 
 
 def test_a_target_not_measured_at_scale_10_falls_back_and_says_so():
@@ -87,7 +90,7 @@ def test_svg_is_well_formed_and_escapes_text():
     svg = bench.render_svg(fake_report())
     root = ET.fromstring(svg)  # raises on malformed XML
     assert root.tag.endswith("svg")
-    assert svg.count("<polyline") == len([s for s in bench.CHART_SERIES if s[0] != "publish"])
+    assert svg.count("<polyline") == len(bench.CHART_SERIES)
     assert "scale 10" in svg
 
 
