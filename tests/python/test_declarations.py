@@ -202,8 +202,9 @@ def test_a_new_landing_table_is_one_yaml_entry_and_its_models(handwritten_wareho
         "from compliance.landing_reconciliation where source_table = 'crm.complaints'") == [
         (3, 1, 2, True)]
     assert project.query(
-        "select record_id, subject_id, expired_purposes from compliance.erasure_queue "
-        "where source_table = 'crm.complaints'") == [("CP-1", "C-5", "sales")]
+        "select subject_id, expired_purposes, record_count, cast(oldest_record_on as varchar) "
+        "from compliance.erasure_queue where source_table = 'crm.complaints'") == [
+        ("C-5", "sales", 1, "2021-05-01")]
 
     # The subject access export finds the accepted complaint, and the rejected one by its reason.
     from privacy_warehouse.access_export import export

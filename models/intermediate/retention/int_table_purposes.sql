@@ -1,13 +1,14 @@
 {#
     Which purposes may use each landing table: those whose categories (seed
     policy_purpose_categories) include a category of one of the table's columns, as declared once
-    in the sources' column meta. Identifiers and non-personal columns do not make a table useful.
+    in the sources' column meta (landing_tables(): every declared landing table). Identifiers and
+    non-personal columns do not make a table useful.
     Read from the declarations here, not from compliance.column_classification: intermediate
     models never read compliance ones.
 #}
 {%- set rows = [] -%}
 {%- if execute -%}
-    {%- for source in graph.sources.values() | selectattr('schema', 'equalto', 'raw') | sort(attribute='unique_id') -%}
+    {%- for source in landing_tables() -%}
         {%- for column in source.columns.values() -%}
             {%- do rows.append("('" ~ source.source_name ~ "." ~ source.name ~ "', '"
                 ~ (column.meta or {}).get('category', 'unclassified') ~ "')") -%}
