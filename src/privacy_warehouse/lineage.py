@@ -38,6 +38,11 @@ from privacy_warehouse.dbt_artifacts import MANIFEST, node_meta, read_artifact, 
 NON_FLOWING = {"condition", "count", "count_distinct", "exists"}
 # The compiled shape of macros/privacy/pseudonymise.sql on each engine (the outermost function).
 PSEUDONYMISE = "pseudonymise"
+# DuckDB's HMAC over the purpose key's pads, innermost first: `<inner pad> || message`, sha256,
+# unhex, `<outer pad> || ...`, sha256 (sqlglot names sha256 `sha2`).
+PAD_TABLE = "pseudonym_hmac_pads"
+HMAC_PAD = "hmac_pad"
+DUCKDB_HMAC = [HMAC_PAD, "sha2", "unhex", HMAC_PAD, "sha2"]
 # The mark a generalising macro leaves on its compiled SQL: `(<expression> /* privacy:generalise <name> */)`.
 GENERALISE = "generalise"
 DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
@@ -79,6 +84,9 @@ def _step_name(node: exp.Expression, child: exp.Expression) -> str | None:
         return str(node.this).lower()
     if isinstance(node, exp.Func):
         return node.sql_name().lower()
+    if isinstance(node, exp.DPipe) and _reads_hmac_pads(
+            node.expression if child is node.this else node.this):
+        return HMAC_PAD
     if isinstance(node, exp.Binary):
         return type(node).__name__.lower()
     if isinstance(node, exp.Unary):
@@ -105,10 +113,27 @@ def _steps_up(column: exp.Column, top: exp.Expression) -> tuple[str, ...]:
     return tuple(_mark_pseudonymise(steps))
 
 
+def _reads_hmac_pads(operand: exp.Expression) -> bool:
+    """`operand` is a pad of the purpose keys: a subquery of the pad table (macros/privacy/
+    pseudonymise.sql on DuckDB), possibly inside coalesce(..., error(...))."""
+    if isinstance(operand, exp.Coalesce):
+        operand = operand.this
+    return isinstance(operand, exp.Subquery) and any(
+        table.name.lower() == PAD_TABLE for table in operand.find_all(exp.Table))
+
+
 def _mark_pseudonymise(steps: list[str]) -> list[str]:
-    """The compiled pseudonymise(): DuckDB `pseudonym(...)`, PostgreSQL `encode(hmac(...))`,
-    Spark `sha2(concat(<pads>, unhex(sha2(...))))`; each becomes one step, `pseudonymise`."""
+    """The compiled pseudonymise(): DuckDB `sha256(<outer pad> || unhex(sha256(<inner pad> ||
+    encode(...))))` over the pad table, PostgreSQL `encode(hmac(...))`, Spark
+    `sha2(concat(<pads>, unhex(sha2(...))))`; each becomes one step, `pseudonymise`. Two
+    SHA-256 without the pads are an unkeyed hash and stay what they are."""
     joined = list(steps)
+    for start in range(len(joined)):
+        if joined[start:start + len(DUCKDB_HMAC)] == DUCKDB_HMAC:
+            end = start + len(DUCKDB_HMAC)
+            start -= 1 if start and joined[start - 1] == "encode" else 0
+            joined[start:end] = [PSEUDONYMISE]
+            break
     if "pseudonym" in joined:
         index = joined.index("pseudonym")
         joined[index] = PSEUDONYMISE

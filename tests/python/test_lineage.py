@@ -131,3 +131,25 @@ def test_a_declared_generaliser_lets_an_identifier_through_and_nothing_else_does
     assert results["unmarked"][1] == [
         "leads_by_prefix.phone_prefix: direct identifier crm.leads.phone reaches purpose "
         "business_development (no identifiers) through substring, not pseudonymise() or a generaliser"]
+
+
+def test_only_the_hmac_over_the_pad_table_counts_as_pseudonymise():
+    """DuckDB's pseudonymise() compiles to two sha256() over the purpose key's pads (a subquery
+    of the pad table); the same two hashes over literals are an unkeyed hash, and fail."""
+    pad = ("(select pads.{} from temp.main.pseudonym_hmac_pads as pads "
+           "where pads.purpose = 'business_development')")
+    keyed = (f"select sha256(coalesce({pad.format('outer_pad')}, error('no pads')) || "
+             f"unhex(sha256({pad.format('inner_pad')} || encode(cast(phone as varchar))))) "
+             "as phone_key from raw.leads")
+    unkeyed = ("select sha256('outer' || unhex(sha256('inner' || encode(cast(phone as varchar))))) "
+               "as phone_key from raw.leads")
+    results = {}
+    for label, sql in (("keyed", keyed), ("unkeyed", unkeyed)):
+        traced = lineage.Lineage(_tiny_manifest(sql), PROJECT_ROOT)
+        policy = lineage.Policy(traced, PROJECT_ROOT)
+        columns = lineage.purpose_columns(traced, policy)
+        results[label] = ([o.steps for o in columns[0].origins], lineage.violations(columns, policy))
+    assert results["keyed"][0] == [("cast", "pseudonymise")]
+    assert not [v for v in results["keyed"][1] if "not pseudonymise()" in v]
+    assert [v for v in results["unkeyed"][1] if "through cast -> encode -> dpipe -> sha2 -> unhex -> "
+            "dpipe -> sha2, not pseudonymise()" in v]

@@ -106,6 +106,43 @@ def test_erasure_queue_lists_what_every_window_has_left(handwritten_warehouse):
     assert ("web.page_views", "V-1") not in queue
 
 
+def test_the_grouped_queue_and_forecast_count_what_a_per_record_one_would(handwritten_warehouse):
+    """The erasure queue and the forecast judge groups of records that share their windows; the
+    per-record windows (the view int_record_purpose_windows, joined where asked for) aggregated
+    the old way give the same counts, row for row."""
+    per_record = handwritten_warehouse.query("""
+        with windows as (select * from intermediate.int_record_purpose_windows),
+        purposes as (select * from intermediate.int_purpose_bits),
+        judged as (
+            select source_table, record_id, sum(case when within_window then 1 else 0 end) as open,
+                max(retention_until) as last_until,
+                sum(case when after_window_action = 'anonymise' then 1 else 0 end) as anonymising,
+                string_agg(windows.purpose, ',' order by windows.purpose) as purposes
+            from windows inner join purposes using (purpose) group by all),
+        records as (select * from intermediate.int_landing_records)
+        select records.source_table, records.subject_type, records.subject_id,
+            coalesce(judged.purposes, ''),
+            case when coalesce(judged.anonymising, 0) > 0 then 'anonymise' else 'erase' end,
+            case when judged.record_id is null then records.record_on else judged.last_until + 1 end,
+            count(*)
+        from records left join judged using (source_table, record_id)
+        where judged.record_id is null or judged.open = 0
+        group by all""")
+    grouped = handwritten_warehouse.query(
+        "select source_table, subject_type, subject_id, expired_purposes, action, due_on, "
+        "record_count from compliance.erasure_queue")
+    assert len(grouped) >= 5
+    assert sorted(grouped) == sorted(per_record)
+    leaving = handwritten_warehouse.query("""
+        select purpose, cast(date_trunc('month', retention_until + 1) as date), count(*)
+        from intermediate.int_record_purpose_windows
+        where retention_until >= date '2026-06-30' group by all""")
+    forecast = handwritten_warehouse.query(
+        "select purpose, month_start, records_leaving from compliance.retention_forecast "
+        "where records_leaving > 0")
+    assert sorted(forecast) == sorted(row for row in leaving if row[1] <= max(m for _, m, _ in forecast))
+
+
 def test_retention_forecast_counts_the_next_twelve_months(handwritten_warehouse):
     rows = handwritten_warehouse.query(
         "select purpose, month_start, subjects_leaving from compliance.retention_forecast "
