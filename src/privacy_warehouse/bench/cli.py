@@ -44,7 +44,7 @@ def _scales(text: str) -> list[float]:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "bench", help="benchmark the build at several scales (issue 8)",
+        "bench", help="benchmark the build at several scales (issues 8 and 14)",
         description="How long the nightly build takes, and what ten times the data costs.")
     parser.add_argument("--scales", type=_scales, default=[1.0, 10.0],
                         help="comma-separated scales (default: 1,10)")

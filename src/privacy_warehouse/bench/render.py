@@ -41,7 +41,7 @@ def render_markdown(report: dict) -> str:
     lines = [f"# Benchmark {report['date']} (commit {report['git_commit']})", ""]
     lines += ["Measured by `make bench` (`privacy-warehouse bench`); how each figure is taken is "
               "in `src/privacy_warehouse/bench/`.", ""]
-    lines += ["## Targets (issue 8)", "", "| target | limit | measured | |", "|---|---|---|---|"]
+    lines += ["## Targets (issue 14)", "", "| target | limit | measured | |", "|---|---|---|---|"]
     for target in report["targets"]:
         lines.append(f"| {target['target']} | {target['limit']} | {target['shown']} | "
                      f"**{target['status']}** |")
