@@ -3,11 +3,12 @@ connection, and the validation alone."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from privacy_warehouse.bench.common import PROJECT_ROOT, BenchError
+from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact, relation_alias
+from privacy_warehouse.sql import quote_identifier
 
 
 def landing_tables(zone: Path) -> dict[str, list[str]]:
@@ -22,7 +23,7 @@ def landing_tables(zone: Path) -> dict[str, list[str]]:
 
 def forcing_expression(column: str, column_type: str) -> str:
     """A cheap aggregate that needs every value of the column decoded (not its statistics)."""
-    quoted = '"' + column.replace('"', '""') + '"'
+    quoted = quote_identifier(column)
     kind = column_type.upper()
     if kind.startswith(("VARCHAR", "BLOB")):
         return f"sum(strlen(cast({quoted} as varchar)))" if kind == "BLOB" else \
@@ -91,10 +92,6 @@ def run_sql_path(target_path: Path, node: dict) -> Path:
     return target_path / "run" / node["package_name"] / node["original_file_path"]
 
 
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _run(con, sql: str) -> None:
     """Execute and drain (DuckDB 2.0 refuses a new query while a result is unread)."""
     con.execute(sql).fetchall()
@@ -120,7 +117,7 @@ def run_direct(database: Path, target_path: Path, memory_limit: str) -> dict:
     """Execute dbt's run SQL of every model in dependency order, in one connection."""
     import duckdb
 
-    manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_artifact(target_path, MANIFEST)
     models = models_in_dependency_order(manifest)
     started = time.perf_counter()
     con = duckdb.connect(str(database))
@@ -137,7 +134,7 @@ def run_direct(database: Path, target_path: Path, memory_limit: str) -> dict:
     for node in models:
         model_started = time.perf_counter()
         sql = run_sql_path(target_path, node).read_text(encoding="utf-8")
-        relation = node.get("alias") or node["name"]
+        relation = relation_alias(node)
         schema = node["schema"]
         _run(con, sql)
         temporary = con.execute(
@@ -151,10 +148,10 @@ def run_direct(database: Path, target_path: Path, memory_limit: str) -> dict:
                 "and table_name = ?", [schema, relation]).fetchall()
             if existing:
                 kind = "view" if existing[0][0] == "VIEW" else "table"
-                _run(con, f"drop {kind} {_q(schema)}.{_q(relation)}")
+                _run(con, f"drop {kind} {quote_identifier(schema)}.{quote_identifier(relation)}")
             kind = "view" if temporary[0][1] == "VIEW" else "table"
-            _run(con, f"alter {kind} {_q(schema)}.{_q(relation + '__dbt_tmp')} "
-                      f"rename to {_q(relation)}")
+            _run(con, f"alter {kind} {quote_identifier(schema)}.{quote_identifier(relation + '__dbt_tmp')} "
+                      f"rename to {quote_identifier(relation)}")
         timings[node["unique_id"]] = round(time.perf_counter() - model_started, 3)
     _run(con, "checkpoint")
     con.close()
