@@ -8,7 +8,7 @@ from pathlib import Path
 
 from privacy_warehouse.bench.common import PROJECT_ROOT, BenchError
 from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact, relation_alias
-from privacy_warehouse.sql import quote_identifier
+from privacy_warehouse.sql import quote_identifier, quote_literal
 
 
 def landing_tables(zone: Path) -> dict[str, list[str]]:
@@ -38,7 +38,7 @@ def forcing_expression(column: str, column_type: str) -> str:
 
 
 def floor_query(files: list[str], columns: list[tuple[str, str]]) -> str:
-    file_list = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    file_list = ", ".join(quote_literal(f) for f in files)
     aggregates = ", ".join(forcing_expression(name, kind) for name, kind in columns)
     return (f"select count(*), {aggregates} "
             f"from read_parquet([{file_list}], union_by_name = true)")
@@ -52,7 +52,7 @@ def measure_floor(zone: Path, memory_limit: str) -> dict:
     tables = {}
     started = time.perf_counter()
     for name, files in landing_tables(zone).items():
-        file_list = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        file_list = ", ".join(quote_literal(f) for f in files)
         columns = [(row[0], row[1]) for row in con.execute(
             f"describe select * from read_parquet([{file_list}], union_by_name = true)").fetchall()]
         table_started = time.perf_counter()

@@ -20,13 +20,13 @@ from privacy_warehouse.bench.common import (
     PROJECT_ROOT,
     TOP_N,
     BenchError,
-    _read_json,
     _scale_text,
     _shorten,
     say,
 )
 from privacy_warehouse.bench.memory import StepResult, run_measured
 from privacy_warehouse.bench.render import _gib, write_results
+from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS, read_artifact
 
 # The issue's targets. Each: key, text, how it is measured.
 # Issue 14's targets (scale 10, DuckDB memory_limit 2 GB).
@@ -302,8 +302,8 @@ def bench_scale(scale: float, settings: Settings, result: dict,
                         _dbt(dbt_bin, ["build"], settings.as_of, build_target, logs / "dbt-build",
                              settings.threads),
                         run_env, PROJECT_ROOT, logs / "dbt-build.log")
-    if (build_target / "run_results.json").exists():
-        result["build_nodes"] = summarise_run(_read_json(build_target / "run_results.json"))
+    if (build_target / RUN_RESULTS).exists():
+        result["build_nodes"] = summarise_run(read_artifact(build_target, RUN_RESULTS))
     record("build", step)
     _check(step)
 
@@ -334,8 +334,8 @@ def bench_scale(scale: float, settings: Settings, result: dict,
                             _dbt(dbt_bin, ["run", "--full-refresh"], settings.as_of, run_target,
                                  logs / "dbt-run", settings.threads),
                             run_env, PROJECT_ROOT, logs / "dbt-run.log")
-        if (run_target / "run_results.json").exists():
-            result["run_nodes"] = summarise_run(_read_json(run_target / "run_results.json"))
+        if (run_target / RUN_RESULTS).exists():
+            result["run_nodes"] = summarise_run(read_artifact(run_target, RUN_RESULTS))
         record("run", step)
         _check(step)
         if not out_of_time("direct SQL", 1.0):
@@ -376,11 +376,11 @@ def bench_scale(scale: float, settings: Settings, result: dict,
                             {**run_env, "RAW_DATA_DIR": str(day_zone),
                              "DUCKDB_PATH": str(inc_warehouse)}, PROJECT_ROOT,
                             logs / "dbt-incremental.log")
-        if (inc_target / "run_results.json").exists():
+        if (inc_target / RUN_RESULTS).exists():
             result["incremental_nodes"] = summarise_run(
-                _read_json(inc_target / "run_results.json"))
+                read_artifact(inc_target, RUN_RESULTS))
             result["incremental_day"]["incremental_models"] = incremental_models(
-                _read_json(inc_target / "manifest.json"))
+                read_artifact(inc_target, MANIFEST))
         record("incremental", step)
         shutil.rmtree(inc_warehouse.parent, ignore_errors=True)
         _check(step)
