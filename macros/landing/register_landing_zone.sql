@@ -50,43 +50,36 @@
     select 1
 {%- endmacro %}
 
+{#
+    DuckDB: the checks and the views' SELECTs come from src/privacy_warehouse/landing_checks.py,
+    the one implementation the PostgreSQL and Spark loaders run too, through the SQL function
+    `landing_zone_views` that the dbt-duckdb plugin (duckdb_plugin.py) registers. The contract is
+    passed from dbt's graph of the sources' YAML; the first breach's message becomes the build's
+    error, word for word as the loaders print it.
+#}
 {% macro duckdb__register_landing_zone() -%}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set raw_root = env_var('RAW_DATA_DIR', 'data/raw').rstrip('/') -%}
-    {%- do run_query('create schema if not exists raw') -%}
+    {%- set contract = [] -%}
     {%- for source in graph.sources.values() if source.schema == 'raw' -%}
-        {%- set folder = raw_root ~ '/' ~ source.source_name ~ '/' ~ source.name -%}
-        {%- set contract_table = source.source_name ~ '.' ~ source.name -%}
-        {%- set files = run_query("select file from glob('" ~ folder | replace("'", "''") ~ "/*.parquet') order by file").columns[0].values() -%}
-        {%- set columns = source.columns.values() | list -%}
-        {%- if files | length == 0 -%}
-            {%- if source.meta.get('optional') -%}
-                {#- An optional table that is absent is an empty table of the contract's shape. -#}
-                {%- set empty_columns = [] -%}
-                {%- for column in columns -%}
-                    {%- do empty_columns.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
-                {%- endfor -%}
-                {%- do run_query('create or replace view raw.' ~ source.name ~ ' as select ' ~ empty_columns | join(', ') ~ ' where false') -%}
-            {%- else -%}
-                {{ exceptions.raise_compiler_error(
-                    "Landing zone: required table " ~ contract_table ~ " has no Parquet file in "
-                    ~ folder ~ "/ (the contract, ../shared/contracts/raw-sources.md, requires it)."
-                ) }}
-            {%- endif -%}
-        {%- else -%}
-            {%- do check_landing_files(contract_table, files, columns) -%}
-            {%- set typed_columns = [] -%}
-            {%- for column in columns -%}
-                {%- do typed_columns.append('cast(' ~ column.name ~ ' as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
-            {%- endfor -%}
-            {%- set file_list = [] -%}
-            {%- for file in files -%}{%- do file_list.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
-            {#- union_by_name: daily batch files may carry different extra columns, which are ignored. -#}
-            {%- do run_query(
-                'create or replace view raw.' ~ source.name ~ ' as select ' ~ typed_columns | join(', ')
-                ~ ' from read_parquet([' ~ file_list | join(', ') ~ '], union_by_name = true)'
-            ) -%}
-        {%- endif -%}
+        {%- set columns = [] -%}
+        {%- for column in source.columns.values() -%}{%- do columns.append([column.name, column.data_type]) -%}{%- endfor -%}
+        {%- do contract.append({
+            'system': source.source_name, 'name': source.name,
+            'optional': source.meta.get('optional'), 'columns': columns,
+        }) -%}
+    {%- endfor -%}
+    {%- set arguments = [] -%}
+    {%- for text in [raw_root, tojson(contract)] -%}{%- do arguments.append("'" ~ text | replace("'", "''") ~ "'") -%}{%- endfor -%}
+    {%- set checked = fromjson(
+        run_query('select landing_zone_views(' ~ arguments | join(', ') ~ ')').columns[0].values()[0]
+    ) -%}
+    {%- if checked.problem -%}
+        {{ exceptions.raise_compiler_error(checked.problem) }}
+    {%- endif -%}
+    {%- do run_query('create schema if not exists raw') -%}
+    {%- for view in checked.views -%}
+        {%- do run_query('create or replace view raw.' ~ view[0] ~ ' as ' ~ view[1]) -%}
     {%- endfor -%}
     select 1
 {%- endmacro %}

@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin: gives every connection the HMAC pads of the purpose keys, as data.
+"""dbt-duckdb plugin: gives every connection the HMAC pads of the purpose keys, as data, and the
+landing-zone checks `landing_zone_views(raw_root, contract)` (landing_checks.py).
 
 The key is read here, in Python, from the environment. For each purpose of the register
 (seeds/policy/policy_purposes.csv) the plugin derives the purpose key and its two HMAC-SHA256
@@ -11,6 +12,10 @@ Python HMAC once per value (2 M values: 1.0 s against 4.0 s, see docs/performanc
 The key and its pads never appear in SQL text, so dbt cannot write them into target/ (compiled
 SQL, manifest, run results) or logs/; a temporary table lives in the connection's memory only,
 never in the warehouse file.
+
+The on-run-start hook (macros/landing/register_landing_zone.sql) calls `landing_zone_views`, so
+the DuckDB build checks the landing zone with the same Python the PostgreSQL and Spark loaders
+run: one implementation, the same messages.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb.sqltypes import VARCHAR
 
+from privacy_warehouse import landing_checks
 from privacy_warehouse.pseudonyms import load_master_key, load_pad_table, purpose_pads
 
 PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
@@ -45,6 +52,14 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn) -> None:
         load_pad_table(conn, self._pads)
+        # Reads the landing zone's files: not a constant to fold or cache.
+        conn.create_function(
+            landing_checks.FUNCTION_NAME,
+            landing_checks.zone_views_json,
+            [VARCHAR, VARCHAR],
+            VARCHAR,
+            side_effects=True,
+        )
 
     def configure_cursor(self, cursor) -> None:
         # Every thread's cursor is a connection of its own: temporary tables are not shared.

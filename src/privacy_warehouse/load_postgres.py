@@ -4,10 +4,10 @@ On DuckDB the on-run-start hook reads $RAW_DATA_DIR/<system>/<table>/*.parquet a
 PostgreSQL server cannot read the loader's files, so this command does what the hook does and
 puts the result into schema `raw`, one table per contract table:
 
-- the same contract checks, with the same messages (macros/landing/register_landing_zone.sql,
-  check_landing_files.sql): a required table without a file, a file lacking a contract column or
-  carrying it with a type of another family, stops the load naming the file and the column;
-  an absent optional table is an empty table;
+- the same contract checks, with the same messages: the one implementation in landing_checks.py,
+  which the DuckDB hook runs too: a required table without a file, a file lacking a contract
+  column or carrying it with a type of another family, stops the load naming the file and the
+  column; an absent optional table is an empty table;
 - the same values: DuckDB reads the files (several batches together, extra columns ignored) and
   casts every column to the contract's type; PostgreSQL gets the same types (VARCHAR, DATE,
   TIMESTAMP, INTEGER, DECIMAL(p,s)), so the staging validation rejects the same rows for the
@@ -36,12 +36,11 @@ import select
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import declarations
+from privacy_warehouse.landing_checks import ContractTable, LandingZoneError, check_zone, read_contract
 from privacy_warehouse.private_files import private_work_dir, terminate_as_exit
 from privacy_warehouse.pseudonyms import PseudonymisationKeyError, derive_purpose_key, load_master_key
 from privacy_warehouse.sql import quote_literal as _quote_literal
@@ -52,100 +51,9 @@ KEY_TABLE = "pseudonym_purpose_keys"
 PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
 WORK_PREFIX = "load-postgres-"  # its private work folder (privacy_warehouse.private_files)
 
-# Parquet physical/logical types by family, exactly as macros/landing/check_landing_files.sql.
-TYPE_FAMILY_SQL = """
-    case
-        when logical_type = 'NullType()' then 'null'
-        when converted_type = 'UTF8' or logical_type like 'StringType%' or type = 'BYTE_ARRAY' then 'varchar'
-        when converted_type = 'DATE' or logical_type like 'DateType%' then 'date'
-        when logical_type like 'TimestampType%' or converted_type like 'TIMESTAMP%' or type = 'INT96'
-            then 'timestamp'
-        when converted_type = 'DECIMAL' or logical_type like 'DecimalType%' or type in ('DOUBLE', 'FLOAT')
-            then 'decimal'
-        when type in ('INT32', 'INT64') then 'integer'
-        else coalesce(type, 'group')
-    end
-"""
-ACCEPTED_FAMILIES = {
-    "varchar": {"varchar", "null"},
-    "date": {"date", "null"},
-    "timestamp": {"timestamp", "null"},
-    "integer": {"integer", "null"},
-    "decimal": {"decimal", "integer", "null"},
-}
-
-
-class LandingZoneError(RuntimeError):
-    """The landing zone breaks the contract; the message names the table, file and column."""
-
-
-@dataclass(frozen=True)
-class ContractTable:
-    system: str
-    name: str
-    columns: tuple[tuple[str, str], ...]  # (column, data_type) in the contract's order
-    optional: bool
-
-    @property
-    def label(self) -> str:
-        return f"{self.system}.{self.name}"
-
-
-def read_contract(project_dir: Path) -> list[ContractTable]:
-    """The raw tables as models/staging/_staging__sources.yml declares them (read through
-    privacy_warehouse.declarations, the one reader of the sources' declarations)."""
-    return [
-        ContractTable(system=table.system, name=table.name, columns=table.column_types,
-                      optional=table.optional)
-        for table in declarations.landing_tables(project_dir)
-    ]
-
-
 def read_purposes(project_dir: Path) -> list[str]:
     with (project_dir / PURPOSES_CSV).open(encoding="utf-8", newline="") as handle:
         return [row["purpose"] for row in csv.DictReader(handle)]
-
-
-def _check_files(con: duckdb.DuckDBPyConnection, table: ContractTable, files: list[str]) -> None:
-    listed = ", ".join(_quote_literal(f) for f in files)
-    found = {
-        (file_name, name): family
-        for file_name, name, family in con.execute(
-            f"select file_name, name, {TYPE_FAMILY_SQL} from parquet_schema([{listed}])"
-        ).fetchall()
-    }
-    for file in files:
-        for column, data_type in table.columns:
-            family = found.get((file, column))
-            expected = data_type.split("(")[0].lower()
-            if family is None:
-                raise LandingZoneError(
-                    f"Landing zone: file {file} lacks column '{column}' that the contract requires for "
-                    f"{table.label} ({data_type.upper()})."
-                )
-            if family not in ACCEPTED_FAMILIES[expected]:
-                raise LandingZoneError(
-                    f"Landing zone: file {file} has column '{column}' of type {family.upper()}; "
-                    f"the contract says {data_type.upper()} for {table.label}."
-                )
-
-
-def _table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConnection) -> str:
-    """The DuckDB SELECT of the table's rows in the contract's types (the hook's view, as SQL)."""
-    folder = raw_root / table.system / table.name
-    files = sorted(str(path) for path in folder.glob("*.parquet"))
-    typed = ", ".join(f"cast({column} as {data_type}) as {column}" for column, data_type in table.columns)
-    if not files:
-        if not table.optional:
-            raise LandingZoneError(
-                f"Landing zone: required table {table.label} has no Parquet file in {folder}/ "
-                "(the contract, ../shared/contracts/raw-sources.md, requires it)."
-            )
-        nulls = ", ".join(f"cast(null as {data_type}) as {column}" for column, data_type in table.columns)
-        return f"select {nulls} where false"
-    _check_files(con, table, files)
-    listed = ", ".join(_quote_literal(f) for f in files)
-    return f"select {typed} from read_parquet([{listed}], union_by_name = true)"
 
 
 class _FifoReader:
@@ -251,7 +159,7 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes, connection) -> di
     loaded: dict[str, int] = {}
     try:
         # Check the whole zone first: a breach stops before anything is written.
-        selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
+        selects = check_zone(raw_root, contract, duck)
         with private_work_dir(WORK_PREFIX, project_dir) as work:
             with connection.cursor() as cur:
                 cur.execute("create extension if not exists pgcrypto")

@@ -4,8 +4,8 @@ On DuckDB the on-run-start hook reads $RAW_DATA_DIR/<system>/<table>/*.parquet a
 Spark this command does what the hook does and puts the result into database `raw`, one managed
 Parquet table per contract table, exactly as `load-postgres` does for PostgreSQL:
 
-- the same contract checks, with the same messages (the checks of load_postgres.py, which are
-  those of macros/landing): a required table without a file, a file lacking a contract column or
+- the same contract checks, with the same messages (landing_checks.py, which the DuckDB hook
+  and load-postgres run too): a required table without a file, a file lacking a contract column or
   carrying it with a type of another family, stops the load naming the file and the column,
   before anything is written; an absent optional table is an empty table;
 - the same values: DuckDB reads the files (several batches together, extra columns ignored) and
@@ -47,16 +47,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from privacy_warehouse.load_postgres import (
-    ContractTable,
-    LandingZoneError,
-    _quote_literal,
-    _table_select,
-    add_loader_arguments,
-    print_loaded,
-    read_contract,
-    read_purposes,
-)
+from privacy_warehouse.landing_checks import ContractTable, LandingZoneError, check_zone, read_contract
+from privacy_warehouse.load_postgres import add_loader_arguments, print_loaded, read_purposes
 from privacy_warehouse.private_files import private_work_dir, terminate_as_exit
 from privacy_warehouse.pseudonyms import (
     PseudonymisationKeyError,
@@ -64,6 +56,7 @@ from privacy_warehouse.pseudonyms import (
     pseudonym,
     purpose_pads,
 )
+from privacy_warehouse.sql import quote_literal
 
 RAW_DATABASE = "raw"
 KEY_DATABASE = "private"
@@ -186,7 +179,7 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes,
     loaded: dict[str, int] = {}
     try:
         # Check the whole zone first: a breach stops before anything is written.
-        selects = [(table, _table_select(raw_root, table, duck)) for table in contract]
+        selects = check_zone(raw_root, contract, duck)
         # Spark reads files, so the raw rows are staged: in a private folder (0700, files 0600)
         # removed on every exit and swept at the next start (privacy_warehouse.private_files,
         # shared with load-postgres), never in the system's temporary folder.
@@ -194,7 +187,7 @@ def load(raw_root: Path, project_dir: Path, master_key: bytes,
             files = []
             for table, select_sql in selects:
                 path = work / f"{table.system}__{table.name}.parquet"
-                copied = duck.execute(f"copy ({select_sql}) to {_quote_literal(str(path))} (format parquet)")
+                copied = duck.execute(f"copy ({select_sql}) to {quote_literal(str(path))} (format parquet)")
                 os.chmod(path, 0o600)
                 loaded[table.label] = copied.fetchall()[0][0]
                 files.append((table, path))

@@ -10,6 +10,8 @@ import pytest
 
 import handwritten
 import landing
+from privacy_warehouse import load_postgres, load_spark
+from privacy_warehouse.landing_checks import LandingZoneError
 
 
 def test_handwritten_landing_zone_builds_green(handwritten_warehouse):
@@ -89,26 +91,26 @@ def _write_customers(columns):
 CONTRACT = landing.contract()["booking.customers"]
 
 
-@pytest.mark.parametrize(
-    ("case", "mutate", "expected"),
-    [
-        ("missing column",
-         _write_customers([c for c in CONTRACT if c[0] != "email"]),
-         ["part-0000.parquet", "lacks column 'email'", "booking.customers"]),
-        ("wrong type",
-         _write_customers([(c, "date" if c == "created_at" else t) for c, t in CONTRACT]),
-         ["part-0000.parquet", "'created_at'", "DATE", "TIMESTAMP"]),
-        ("missing required table",
-         lambda lz: shutil.rmtree(lz / "booking" / "orders"),
-         ["required table booking.orders", "booking/orders"]),
-        ("empty file",
-         lambda lz: (lz / "crm" / "leads" / "part-0001.parquet").write_bytes(b""),
-         ["part-0001.parquet"]),
-        ("corrupt parquet",
-         lambda lz: (lz / "web" / "page_views" / "part-0001.parquet").write_bytes(b"PAR1 not really"),
-         ["part-0001.parquet"]),
-    ],
-)
+BAD_SHAPES = [
+    ("missing column",
+     _write_customers([c for c in CONTRACT if c[0] != "email"]),
+     ["part-0000.parquet", "lacks column 'email'", "booking.customers"]),
+    ("wrong type",
+     _write_customers([(c, "date" if c == "created_at" else t) for c, t in CONTRACT]),
+     ["part-0000.parquet", "'created_at'", "DATE", "TIMESTAMP"]),
+    ("missing required table",
+     lambda lz: shutil.rmtree(lz / "booking" / "orders"),
+     ["required table booking.orders", "booking/orders"]),
+    ("empty file",
+     lambda lz: (lz / "crm" / "leads" / "part-0001.parquet").write_bytes(b""),
+     ["part-0001.parquet"]),
+    ("corrupt parquet",
+     lambda lz: (lz / "web" / "page_views" / "part-0001.parquet").write_bytes(b"PAR1 not really"),
+     ["part-0001.parquet"]),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "expected"), BAD_SHAPES)
 def test_bad_shapes_stop_the_build_naming_file_and_column(
     handwritten_warehouse, tmp_path, case, mutate, expected
 ):
@@ -139,3 +141,25 @@ def test_optional_tables_may_be_absent_and_extra_columns_are_ignored(
     assert result.returncode == 0, result.output[-3000:]
     assert project.query("select count(*) from staging.stg_legal__legal_holds") == [(0,)]
     assert project.query("select count(*) from staging.stg_crm__leads") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing column", "wrong type", "missing required table", "empty file", "corrupt parquet"],
+)
+def test_hook_and_loaders_stop_with_the_same_message(handwritten_warehouse, tmp_path, case):
+    """One implementation (privacy_warehouse.landing_checks): the DuckDB hook and both loaders
+    stop on the same breach with the same message, word for word. The loaders check the whole
+    zone before they connect to Spark or write to PostgreSQL, so no server is needed here."""
+    mutate = {c[0]: c[1] for c in BAD_SHAPES}[case]
+    project = _project_with_landing(handwritten_warehouse, tmp_path, mutate)
+    with pytest.raises(LandingZoneError) as from_spark_loader:
+        load_spark.load(project.raw_data_dir, project.root, project.key.encode(), conf={})
+    with pytest.raises(LandingZoneError) as from_postgres_loader:
+        load_postgres.check_zone(project.raw_data_dir, load_postgres.read_contract(project.root))
+    message = str(from_spark_loader.value)
+    assert message == str(from_postgres_loader.value)
+    assert message.startswith("Landing zone: ")
+    result = project.build("-s", "stg_crm__leads")
+    assert result.returncode != 0
+    assert message in result.output, (message, result.output[-3000:])
