@@ -1,23 +1,63 @@
 {#
-    What k-anonymity cost: how many customers were generalised to a coarser area and how many
-    suppressed from bizdev.dim_customers, per quasi-identifier group size. No subject ids.
+    What k-anonymity cost, per published row-level table: the candidate rows (before
+    suppression), the rows suppressed because their class described fewer than k people, and
+    the people left out entirely. A customer suppressed from dim_customers is left out of the
+    facts too (int_bizdev_orders_exact, int_bizdev_sessions_exact): those rows are not
+    candidates of the facts, and are counted once, under dim_customers. No subject ids.
 #}
-with segments as (
+{%- set classed_models = {
+    'bizdev.dim_customers': 'int_bizdev_customers_classed',
+    'bizdev.fct_orders': 'int_bizdev_orders_classed',
+    'bizdev.fct_web_sessions': 'int_bizdev_sessions_classed',
+} %}
 
-    select * from {{ ref('int_bizdev_customer_segments') }}
+with published_tables as (
+    {%- for model_name in classed_models | sort %}
+        select '{{ model_name }}' as model_name
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+candidates as (
+    {%- for model_name, classed_model in classed_models | dictsort %}
+        select
+            '{{ model_name }}' as model_name,
+            person_id,
+            class_people,
+            is_suppressed
+        from {{ ref(classed_model) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+per_table as (
+
+    select
+        model_name,
+        count(*) as candidate_rows,
+        sum(case when is_suppressed then 1 else 0 end) as suppressed_rows,
+        count(distinct person_id) as candidate_people,
+        count(distinct case when not is_suppressed then person_id end) as published_people,
+        min(class_people) as smallest_class_before
+    from candidates
+    group by model_name
 
 ),
 
 final as (
 
     select
-        'bizdev.dim_customers' as model_name,
+        published_tables.model_name,
         {{ var('k_anonymity') }} as k,
-        count(*) as eligible_customers,
-        sum(case when home_area_level = 'postal_region' then 1 else 0 end) as generalised_customers,
-        sum(case when is_suppressed then 1 else 0 end) as suppressed_customers,
+        cast(coalesce(per_table.candidate_rows, 0) as bigint) as candidate_rows,
+        cast(coalesce(per_table.suppressed_rows, 0) as bigint) as suppressed_rows,
+        {{ double_to_decimal(divide_double('100.0 * per_table.suppressed_rows', 'nullif(per_table.candidate_rows, 0)'), 6, 2) }} as suppressed_percent,
+        cast(coalesce(per_table.candidate_people, 0) as bigint) as candidate_people,
+        cast(coalesce(per_table.candidate_people - per_table.published_people, 0) as bigint) as people_left_out,
+        cast(per_table.smallest_class_before as bigint) as smallest_class_before,
         {{ as_of_date() }} as as_of
-    from segments
+    from published_tables
+    left join per_table on published_tables.model_name = per_table.model_name
 
 )
 

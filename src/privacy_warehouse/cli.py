@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.load_spark",
     "privacy_warehouse.declarations",
     "privacy_warehouse.lineage",
+    "privacy_warehouse.risk",
 ]
 
 

@@ -22,16 +22,19 @@ warehouse; they read a separate publication that only changes here, in this orde
 3. **Export** each table as Parquet, `parquet/<schema>/<table>.parquet`, sorted by all columns,
    so two publishes of the same data are byte-identical; the Parquet file is read back and must
    have the table's checksum; its sha256 is recorded.
-4. **Validate** the new file with Great Expectations (privacy_warehouse.validate): the second
-   line of defence. Any failed expectation stops the publish.
+4. **Gate on re-identification risk** (privacy_warehouse.risk): a row-level table with a
+   class of fewer than k people on its quasi-identifiers, or an aggregate cell under k, refuses
+   the publish. Then **validate** it with Great Expectations (privacy_warehouse.validate):
+   the second line of defence. Any failed expectation stops the publish.
 5. **Swap**, each step atomic: `os.replace` of the new file over `PUBLISH_DIR/analytics.duckdb`
    (a reader that already has the old file open keeps reading the old inode; a new reader gets
    the new file: old or new, never a mix); the Parquet release moves to
    `PUBLISH_DIR/releases/<run_id>/` and the symlink `PUBLISH_DIR/parquet` is replaced by a new
    one (a temporary symlink renamed over it); `PUBLISH_DIR/publication.json` (run id, as_of, git
-   commit, published_at, per-table row count and checksums) is written last, so it names the
-   publication once the data is in place. Every older release is then removed at once, and the
-   files get their modes (owner and PUBLISH_GROUP only): see privacy_warehouse.release_files.
+   commit, published_at, per-table row count and checksums, the re-identification risk of
+   each table) is written last, so it names the publication once the data is in place. Every
+   older release is then removed at once, and the files get their modes (owner and
+   PUBLISH_GROUP only): see privacy_warehouse.release_files.
 
 On any failure before step 5 nothing under PUBLISH_DIR changes but the temporary folder, which is
 removed (SIGTERM included; what SIGKILL leaves is swept at the next start): the previous
@@ -67,7 +70,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import dbt_artifacts, release_files
+from privacy_warehouse import dbt_artifacts, release_files, risk
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -427,6 +430,12 @@ def publish(
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
                                                        build.as_of)
+            # The attacker model's gate (risk.py): no class of fewer than k people.
+            risks, differences = risk.assess_publication(new_file, warehouse_path, nodes,
+                                                         settings.k)
+            too_small = risk.gate_problems(risks, settings.k, differences)
+            if too_small:
+                raise PublishRefused("re-identification risk: " + "; ".join(too_small))
             docs_dir = (evidence / DATA_DOCS) if evidence else None
             if docs_dir is not None and docs_dir.exists():
                 shutil.rmtree(docs_dir)  # one run's evidence describes its latest attempt
@@ -462,6 +471,7 @@ def publish(
                     "expectations": sum(s.evaluated for s in report.suites),
                 },
                 "tables": tables,
+                "reidentification_risk": risk.as_json(risks, settings.k, differences),
             }
             write_json_atomic(staging / "release" / "publication.json", publication)
             release = publish_dir / release_files.RELEASES / build.run_id

@@ -59,6 +59,7 @@ from typing import Any
 
 import duckdb
 
+from privacy_warehouse import risk
 from privacy_warehouse.dbt_artifacts import (
     node_meta,
     quoted_relation,
@@ -488,6 +489,10 @@ def _table_expectations(gx, node: dict, facts: _TableFacts,
             column=count_column, min_value=settings.k,
             meta={"description": f"every cell counts at least k = {settings.k} people"}))
     quasi_identifiers = meta.get("quasi_identifiers")
+    if not quasi_identifiers and risk.row_level(node):
+        # Every non-pseudonym column (docs/attacker-model.md). Rows per class bound people per
+        # class from above: a class of fewer than k rows has fewer than k people.
+        quasi_identifiers = risk.quasi_identifiers(node)
     if quasi_identifiers:
         partition = ", ".join(quote_identifier(c) for c in quasi_identifiers)
         # Group sizes only: the quasi-identifiers' values never leave the engine.

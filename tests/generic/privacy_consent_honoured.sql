@@ -12,6 +12,8 @@
 {%- set accepted_events = ref('stg_consent__consent_events') -%}
 {%- set channels = ref('policy_consent_channels') -%}
 {%- set key_map = ref('int_bizdev_pseudonym_keys') -%}
+{#- The row owners of ways `owner_of` (see privacy_resolved_subjects): a dependency of the test. -#}
+{%- set row_owners = ref('int_bizdev_row_owners') -%}
 {%- if execute -%}
 {%- set node = privacy_model_node(model) -%}
 {%- set purpose = node.config.meta.get('purpose') -%}

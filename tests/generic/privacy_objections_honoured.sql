@@ -11,6 +11,8 @@
 {%- set fail_closed = ref('int_objections_fail_closed') -%}
 {%- set scopes = ref('policy_objection_scopes') -%}
 {%- set key_map = ref('int_bizdev_pseudonym_keys') -%}
+{#- The row owners of ways `owner_of` (see privacy_resolved_subjects): a dependency of the test. -#}
+{%- set row_owners = ref('int_bizdev_row_owners') -%}
 {%- if execute -%}
 {%- set node = privacy_model_node(model) -%}
 {%- set purpose = node.config.meta.get('purpose') -%}

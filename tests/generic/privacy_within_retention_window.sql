@@ -15,6 +15,8 @@
 {% test privacy_within_retention_window(model) %}
 {%- set deadlines = ref('retention_deadlines') -%}
 {%- set key_map = ref('int_bizdev_pseudonym_keys') -%}
+{#- The row owners of ways `owner_of` (see privacy_resolved_subjects): a dependency of the test. -#}
+{%- set row_owners = ref('int_bizdev_row_owners') -%}
 {%- set invoices = ref('int_invoices_retention') -%}
 {%- set rules_seed = ref('policy_retention_rules') -%}
 {%- if execute -%}

@@ -23,12 +23,17 @@ def handwritten_landing_zone(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def handwritten_warehouse(tmp_path_factory, handwritten_landing_zone) -> DbtProject:
-    """The hand-written landing zone built once, green, at as_of 2026-06-30."""
+    """The hand-written landing zone built once, green, at as_of 2026-06-30.
+
+    At k = 1: the zone has five customers, so at the project's k = 5 every business-development
+    table would be empty and the tests of windows, rights, leaks and the publish would test
+    nothing. k-anonymity itself is tested at k = 5 on a generated zone (test_attacker.py)."""
     project = DbtProject(
         root=PROJECT_ROOT,
         raw_data_dir=handwritten_landing_zone,
         work_dir=tmp_path_factory.mktemp("handwritten_warehouse"),
         as_of=handwritten.AS_OF,
+        extra_vars=dict(handwritten.VARS),
     )
     result = project.build()
     assert result.returncode == 0, result.output[-5000:]

@@ -162,8 +162,8 @@ def test_without_the_key_no_pseudonym_is_found_by_hashing_a_birth_year(handwritt
     """The attack that defeats an unkeyed hash (every personnummer of 1985, ~365,000 values,
     hashed) finds nothing in bizdev: the pseudonyms are keyed."""
     published = set()
-    for table, column in (("dim_customers", "customer_key"), ("fct_orders", "customer_key"),
-                          ("fct_orders", "order_key"), ("fct_web_sessions", "visitor_key")):
+    for table, column in (("dim_customers", "customer_key"), ("fct_orders", "order_key"),
+                          ("fct_web_sessions", "session_key")):
         published |= {v for (v,) in handwritten_warehouse.query(
             f"select {column} from bizdev.{table} where {column} is not null")}
     published |= {v for (v,) in handwritten_warehouse.query(

@@ -191,7 +191,7 @@ def test_a_planted_personnummer_fails_the_build_and_the_publish(handwritten_ware
     before = snapshot(root / "publish")
 
     project = handwritten_warehouse.copy(tmp_path / "planted")
-    project.edit("models/marts/bizdev/fct_web_sessions.sql",
+    project.edit("models/intermediate/private/int_bizdev_sessions_exact.sql",
                  "coalesce(site_routes.route, 'other') as entry_route",
                  f"'/kund/{PLANTED_PERSONNUMMER}' as entry_route")
     build = project.build()
@@ -271,11 +271,11 @@ TAMPERINGS = {
         "values ('private', '30_44', 1, 'express', 1, 2, 100.00)",
         ("bizdev.agg_purchase_patterns", "customer_count")),
     "a quasi-identifier group under k": (
-        "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-11', "
-        "'postal_area', 'under_1_year', null, null)",
+        "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-9', "
+        "'under_1_year', null)",
         ("bizdev.dim_customers", None)),
     "a column of another type than its contract's": (
-        "alter table bizdev.fct_orders alter column price_sek type double",
+        "alter table bizdev.fct_orders alter column price_band_sek type double",
         ("publication.columns", None)),
 }
 

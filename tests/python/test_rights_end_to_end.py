@@ -78,7 +78,8 @@ def before_and_after(tmp_path_factory):
         root = tmp_path_factory.mktemp(f"rights_{with_rights}")
         landing.write_landing_zone(root / "landing", _landing(with_rights))
         project = DbtProject(root=PROJECT_ROOT, raw_data_dir=root / "landing",
-                             work_dir=root / "run", as_of=handwritten.AS_OF)
+                             work_dir=root / "run", as_of=handwritten.AS_OF,
+                             extra_vars=dict(handwritten.VARS))
         result = project.build()
         assert result.returncode == 0, result.output[-4000:]
         results[with_rights] = _membership(project)

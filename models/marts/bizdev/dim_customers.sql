@@ -1,12 +1,20 @@
 {{ config(meta={
     'purpose': 'business_development',
     'retention': [{'subject_type': 'customer', 'key_column': 'customer_key'}],
-    'quasi_identifiers': ['customer_type', 'age_band', 'home_area', 'tenure_band'],
+    'k_anonymity': {'people': {
+        'key_column': 'customer_key', 'object_type': 'customer', 'one_row_per_person': true,
+        'search': {'relation': 'private.int_bizdev_customer_segments', 'person': 'customer_id'},
+    }},
 }) }}
 
-with segments as (
+{#
+    Every column but the pseudonym is a quasi-identifier (docs/attacker-model.md), published at
+    the level its YAML declares (meta.privacy); customers in a class of fewer than k are
+    suppressed here and from every other business-development table.
+#}
+with classed as (
 
-    select * from {{ ref('int_bizdev_customer_segments') }}
+    select * from {{ ref('int_bizdev_customers_classed') }}
     where not is_suppressed
 
 ),
@@ -25,15 +33,9 @@ final as (
 
     select
         keys.pseudonym as customer_key,
-        segments.customer_type,
-        segments.age_band,
-        segments.home_area,
-        segments.home_area_level,
-        segments.tenure_band,
-        {{ month_start('segments.first_ordered_on') }} as first_order_month,
-        {{ month_start('segments.last_ordered_on') }} as last_order_month
-    from segments
-    inner join keys on segments.customer_id = keys.object_id
+        {{ published_column_list('dim_customers', 'classed') }}
+    from classed
+    inner join keys on classed.customer_id = keys.object_id
 
 )
 

@@ -17,11 +17,14 @@ with responses as (
 
 segments as (
 
+    {#- The customers published in dim_customers: one population with the row-level tables. -#}
     select
-        customer_id,
-        customer_type,
-        age_band
-    from {{ ref('int_bizdev_customer_segments') }}
+        segments.customer_id,
+        segments.customer_type,
+        segments.age_band
+    from {{ ref('int_bizdev_customer_segments') }} as segments
+    inner join {{ ref('int_bizdev_customers_classed') }} as classed
+        on segments.customer_id = classed.customer_id and not classed.is_suppressed
 
 ),
 
