@@ -7,6 +7,16 @@
     the exact value.
 #}
 {% macro generalise(expression, hierarchy, level) -%}
+    {%- set sql = generalise_sql(expression, hierarchy, level) -%}
+    {%- if level in ('exact', 'suppressed', 'postal_area') -%}
+        {{ sql }}
+    {%- else -%}
+        {#- The mark column lineage reads (privacy_warehouse.lineage): a declared generaliser. -#}
+        ({{ sql }} /* privacy:generalise {{ hierarchy }}:{{ level }} */)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro generalise_sql(expression, hierarchy, level) -%}
     {%- set hierarchies = var('generalisation_hierarchies') -%}
     {%- if hierarchy not in hierarchies -%}
         {{ exceptions.raise_compiler_error("generalise(): no hierarchy '" ~ hierarchy ~ "' in var generalisation_hierarchies") }}

@@ -271,8 +271,8 @@ TAMPERINGS = {
         "values ('private', '30_44', 1, 'express', 1, 2, 100.00)",
         ("bizdev.agg_purchase_patterns", "customer_count")),
     "a quasi-identifier group under k": (
-        "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-9', "
-        "'under_1_year', null)",
+        "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-99', "
+        "'under_1_year')",
         ("bizdev.dim_customers", None)),
     "a column of another type than its contract's": (
         "alter table bizdev.fct_orders alter column price_band_sek type double",
