@@ -90,11 +90,11 @@ def test_planted_derivations_of_identifiers_fail(handwritten_warehouse, tmp_path
 def test_a_declared_category_that_is_not_the_derived_one_fails(handwritten_warehouse):
     manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     node = next(n for n in manifest["nodes"].values() if n["name"] == "fct_orders")
-    node["columns"]["price_sek"]["meta"]["category"] = "non_personal"
+    node["columns"]["price_band_sek"]["meta"]["category"] = "non_personal"
     traced = lineage.Lineage(manifest, PROJECT_ROOT)
     policy = lineage.Policy(traced, PROJECT_ROOT)
     assert lineage.violations(lineage.purpose_columns(traced, policy), policy) == [
-        "fct_orders.price_sek: declared non_personal, its origins make it "
+        "fct_orders.price_band_sek: declared non_personal, its origins make it "
         "invoicing or order or purchase_pattern"]
 
 

@@ -64,9 +64,10 @@ def _membership(project: DbtProject) -> dict[str, set[str]]:
         "interest scores": ids("select subject_id from marketing.interest_scores"),
         "sales pipeline": ids("select subject_id from sales.pipeline"),
         "sales history": ids("select subject_id from sales.contact_history"),
-        "bizdev orders": ids("select keys.object_id from bizdev.fct_orders as orders "
-                             "join private.int_bizdev_pseudonym_keys as keys "
-                             "on keys.object_type = 'customer' and keys.pseudonym = orders.customer_key"),
+        # fct_orders carries no customer pseudonym: whose order it is, from the private map.
+        "bizdev orders": ids("select owners.person_id from bizdev.fct_orders as orders "
+                             "join private.int_bizdev_row_owners as owners "
+                             "on owners.object_type = 'order' and owners.pseudonym = orders.order_key"),
         "contract customers": ids("select customer_id from contract_admin.customers"),
     }
 

@@ -143,9 +143,10 @@ def _membership(project: DbtProject) -> dict[str, set[str]]:
         "interest scores": ids("select subject_id from marketing.interest_scores"),
         "sales pipeline": ids("select subject_id from sales.pipeline"),
         "sales history": ids("select subject_id from sales.contact_history"),
-        "bizdev orders": ids("select keys.object_id from bizdev.fct_orders as orders "
-                             "join private.int_bizdev_pseudonym_keys as keys "
-                             "on keys.object_type = 'customer' and keys.pseudonym = orders.customer_key"),
+        # fct_orders carries no customer pseudonym: whose order it is, from the private map.
+        "bizdev orders": ids("select owners.person_id from bizdev.fct_orders as orders "
+                             "join private.int_bizdev_row_owners as owners "
+                             "on owners.object_type = 'order' and owners.pseudonym = orders.order_key"),
         "contract customers": ids("select customer_id from contract_admin.customers"),
     }
 
@@ -171,7 +172,8 @@ def _build(tmp_path_factory, planted: bool) -> DbtProject:
     root = tmp_path_factory.mktemp(f"fail_closed_{planted}")
     landing.write_landing_zone(root / "landing", _landing(planted))
     project = DbtProject(root=PROJECT_ROOT, raw_data_dir=root / "landing",
-                         work_dir=root / "run", as_of=handwritten.AS_OF)
+                         work_dir=root / "run", as_of=handwritten.AS_OF,
+                         extra_vars=dict(handwritten.VARS))
     result = project.build()
     assert result.returncode == 0, result.output[-4000:]
     return project
