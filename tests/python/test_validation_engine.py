@@ -124,7 +124,9 @@ def test_a_known_bad_row_fails_the_k_check_by_group_size_only(handwritten_wareho
         "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '65_plus', "
         "'SE-98', '5_years_plus')")
     report = _validate(handwritten_warehouse, warehouse, build_vars={"k_anonymity": 2})
-    failed = {(suite, e.expectation): e.counts for suite, e in report.failed_expectations}
+    # (At k = 2 the aggregates' cells of the k = 1 build fail too: only dim_customers is read.)
+    failed = {(suite, e.expectation): e.counts for suite, e in report.failed_expectations
+              if suite.startswith("bizdev.dim_customers")}
     # One class under k, by its size; the values of its quasi-identifiers are nowhere.
     assert failed[("bizdev.dim_customers", "unexpected_rows_expectation")] == \
         {"unexpected_count": 1}, failed
