@@ -56,11 +56,15 @@ def site(handwritten_warehouse, tmp_path_factory) -> Site:
     return report_site_for(handwritten_warehouse, tmp_path_factory)
 
 
-def _text(path: Path) -> str:
-    """A page's visible text, entities decoded (what a reader, or a scanner, sees)."""
+def _text(path: Path, element_boundary: str = " ") -> str:
+    """A page's visible text, entities decoded (what a reader, or a scanner, sees).
+
+    The scanner passes a line break as `element_boundary`: two table cells side by side ("0" and
+    "1 000 280") are two texts to a reader, not one phone number."""
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", raw, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+    text = html.unescape(re.sub(r"<[^>]+>", element_boundary, raw))
+    return re.sub(r"[ \t\r\f\v]+", " ", text) if element_boundary != " " else re.sub(r"\s+", " ", text)
 
 
 def _seed_rows(name: str) -> list[dict]:
@@ -223,10 +227,11 @@ CODE_FIELDS = {"raw_code", "macro_sql", "compiled_code"}
 # unique ids, Unix times with a fraction (Data Docs' sort keys), and the CDN addresses in the
 # Data Docs templates (`bootstrap-table@1.19.1/dist` has an e-mail's shape).
 NOT_PERSONAL = re.compile(
-    r"\b[0-9a-f]{32,64}\b"
+    r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])"  # hashes, also dbt's `_<md5>` name suffix
     r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
     r"|\b(?:test|unit_test|model|seed|source|exposure|operation|macro|doc|group)\.[\w.]+"
     r"|\b1[0-9]{9}\.[0-9]+\b"
+    r"|\bviewBox=[\"'][0-9. -]*[\"']"  # an inline chart's coordinates
     r"|https://(?:cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|code\.jquery\.com"
     r"|maxcdn\.bootstrapcdn\.com|stackpath\.bootstrapcdn\.com)/[^\s\"'<>]*"
 )
@@ -265,7 +270,7 @@ def _evidence_strings(folder: Path):
         if path.suffix == ".json":
             yield from ((path, s) for s in _json_strings(json.loads(raw)))
         elif path.suffix == ".html":
-            yield path, _text(path)
+            yield path, _text(path, element_boundary="\n")
             yield path, html.unescape(raw)  # attributes and inline data too
         else:
             yield path, raw
