@@ -54,8 +54,9 @@ cells as (
         folded_delivery_region as delivery_region,
         count(*) as order_count,
         count(distinct customer_id) as customer_count,
-        sum(case when is_delivered then 1 else 0 end) as delivered_count,
-        sum(case when is_on_time then 1 else 0 end) as on_time_count,
+        {# sum() of integers is HUGEINT on DuckDB (DOUBLE once in Parquet): counts are BIGINT. #}
+        cast(sum(case when is_delivered then 1 else 0 end) as bigint) as delivered_count,
+        cast(sum(case when is_on_time then 1 else 0 end) as bigint) as on_time_count,
         cast(sum(lead_time_hours) as decimal(16, 2)) as delivered_lead_time_hours,
         cast(sum(price_sek) as decimal(16, 2)) as revenue_sek
     from folded
