@@ -70,7 +70,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import dbt_artifacts, release_files, risk
+from privacy_warehouse import datasheet, dbt_artifacts, release_files, risk
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -88,7 +88,10 @@ from privacy_warehouse.report.evidence import (
     PUBLICATION,
     VALIDATION,
     copy_dbt_artifacts,
+    prune_runs,
     run_dir,
+    runs_kept,
+    secure_evidence,
     sha256_file,
     write_json_atomic,
     write_text_atomic,
@@ -270,8 +273,9 @@ def write_publication_file(warehouse_path: Path, new_file: Path,
 
 
 def export_parquet(new_file: Path, nodes: list[dict], parquet_dir: Path,
-                   tables: dict[str, dict]) -> None:
-    """Export every table as sorted Parquet, read it back, record its sha256."""
+                   tables: dict[str, dict], sheets: list | None = None, as_of: str = "") -> None:
+    """Export every table as sorted Parquet (with the datasheet's `sheets` as its key-value
+    metadata), read it back, record its sha256."""
     con = duckdb.connect(str(new_file), read_only=True)
     try:
         for node in nodes:
@@ -280,7 +284,8 @@ def export_parquet(new_file: Path, nodes: list[dict], parquet_dir: Path,
             path = parquet_dir / node["schema"] / f"{relation_alias(node)}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"copy (select * from {relation} order by all) to '{path}' "
-                        f"(format parquet, compression zstd)")
+                        f"(format parquet, compression zstd"
+                        f"{datasheet.parquet_metadata_option(sheets, node, as_of)})")
             # Parquet lacks some DuckDB types (HUGEINT becomes DOUBLE): cast back before comparing.
             casts = ", ".join(
                 f"cast({quote_identifier(column)} as {column_type}) as {quote_identifier(column)}"
@@ -387,6 +392,7 @@ def _record_attempt(folder: Path | None, outcome: str, details: list[str], shape
         "details": [redact(d, shapes) for d in details],
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     })
+    secure_evidence(folder.parent)  # the release's modes on every file of EVIDENCE_DIR
 
 
 def publish(
@@ -416,6 +422,7 @@ def publish(
     if not warehouse_path.is_file():
         raise PublishRefused(f"the warehouse {warehouse_path} does not exist")
     nodes = published_nodes(build.manifest)
+    sheets = datasheet.describe_build(build, nodes)  # README, comments, Parquet metadata
 
     publish_dir = Path(publish_dir)
     publish_dir.mkdir(parents=True, exist_ok=True)
@@ -426,7 +433,13 @@ def publish(
         try:
             new_file = staging / PUBLISHED_FILE
             tables = write_publication_file(warehouse_path, new_file, nodes, build.run_id)
-            export_parquet(new_file, nodes, staging / "release" / "parquet", tables)
+            datasheet.annotate_file(new_file, nodes, sheets)
+            export_parquet(new_file, nodes, staging / "release" / "parquet", tables, sheets,
+                           build.as_of)
+            mismatched = datasheet.check_integer_types(new_file, nodes,
+                                                       staging / "release" / "parquet")
+            if mismatched:
+                raise PublishRefused("integer types: " + "; ".join(mismatched))
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
                                                        build.as_of)
@@ -488,12 +501,16 @@ def publish(
             raise PublishRefused(f"publishing failed: {redact(str(error), shapes)}") from error
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        datasheet.write_datasheet(publish_dir, sheets, publication)  # README.md, HTML twin
         # The current release only, at once: no older file outlives an objection, an erasure
         # or a key rotation (release_files).
         release_files.finish_release(publish_dir, build.run_id, modes)
 
     if evidence:
         write_json_atomic(evidence / PUBLICATION, publication)
+        # Runs beyond the declared number leave their folder, and one line in history.json.
+        prune_runs(Path(evidence_dir), runs_kept(build.project_dir, build.build_vars),
+                   protected={build.run_id})
         _record_attempt(evidence, "published", [f"{len(tables)} tables"], shapes)
     return publication
 

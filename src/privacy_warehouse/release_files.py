@@ -30,8 +30,9 @@ PUBLISH_GROUP_ENV = "PUBLISH_GROUP"
 LOCK_FILE = ".publish.lock"
 RELEASES = "releases"
 # What a killed publish can leave in PUBLISH_DIR: its staging folder, a temporary symlink, a
-# temporary publication.json (write_json_atomic's `.publication.json.*`).
-LEFTOVER_PATTERNS = (".incoming-*", ".parquet-*", ".publication.json.*")
+# temporary publication.json or datasheet (write_text_atomic's `.<name>.*`).
+LEFTOVER_PATTERNS = (".incoming-*", ".parquet-*", ".publication.json.*", ".README.md.*",
+                     ".datasheet.html.*")
 
 
 class ReleaseFilesError(RuntimeError):
@@ -64,6 +65,11 @@ def _set(path: Path, mode: int, gid: int | None) -> None:
     if gid is not None:
         os.chown(path, -1, gid, follow_symlinks=False)
     os.chmod(path, mode)
+
+
+def set_mode(path: Path, mode: int, gid: int | None) -> None:
+    """One folder or file: `mode`, and the group `gid` when PUBLISH_GROUP names one."""
+    _set(path, mode, gid)
 
 
 def apply_modes(root: Path, modes: Modes) -> None:

@@ -47,6 +47,7 @@ from privacy_warehouse.report.evidence import (
     copy_dbt_artifacts,
     run_dir,
     scrub_manifest,
+    secure_evidence,
     write_json_atomic,
     write_text_atomic,
 )
@@ -358,6 +359,7 @@ def build_report(target_path: Path, evidence_dir: Path, warehouse_path: Path | N
         "published": bool(data.publication),
     })
     write_runs_index(evidence_dir)
+    secure_evidence(evidence_dir)  # the release's modes (report.evidence)
     return folder / "index.html"
 
 
