@@ -55,7 +55,7 @@ from typing import Any
 
 from privacy_warehouse import release_files
 from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS
-from privacy_warehouse.personal_data import project_vars, redact
+from privacy_warehouse.personal_data import redact
 
 REMOVED = "[removed from evidence]"
 # File names inside a run's folder (see the layout above); dbt's artifacts keep dbt's names.
@@ -155,6 +155,8 @@ def prune_runs(evidence_dir: Path, keep: int, protected: set[str]) -> list[str]:
 
 def runs_kept(project_dir: Path, build_vars: dict | None = None) -> int:
     """Var evidence_runs_kept of dbt_project.yml (the build's --vars winning)."""
+    from privacy_warehouse.personal_data import project_vars
+
     return int(project_vars(project_dir, build_vars).get(RUNS_KEPT_VAR, 30))
 
 
