@@ -2,13 +2,14 @@
     A value at one level of its generalisation hierarchy (var generalisation_hierarchies, as ARX
     declares them): dates to a week's Monday, a month's or quarter's or year's first day; amounts
     to the lower bound of their band, values at or above the hierarchy's `top` all in the top band
-    (an outlier is a fingerprint); postal areas (`SE-11`) to regions (`SE-1`) or the country;
+    (an outlier is a fingerprint); postal areas (`SE-11`) to regions (`SE-1`) or the country, any
+    value that is no place to `unknown` (macros/privacy/place_level.sql);
     `suppressed` to null. An unknown hierarchy or level stops the build: a typo must not publish
     the exact value.
 #}
 {% macro generalise(expression, hierarchy, level) -%}
     {%- set sql = generalise_sql(expression, hierarchy, level) -%}
-    {%- if level in ('exact', 'suppressed', 'postal_area') -%}
+    {%- if level in ('exact', 'suppressed') -%}
         {{ sql }}
     {%- else -%}
         {#- The mark column lineage reads (privacy_warehouse.lineage): a declared generaliser. -#}
@@ -38,13 +39,7 @@
             cast(date_trunc('{{ level }}', cast({{ expression }} as date)) as date)
         {%- endif -%}
     {%- elif hierarchy == 'place' -%}
-        {%- if level == 'postal_area' -%}
-            {{ expression }}
-        {%- elif level == 'postal_region' -%}
-            case when {{ expression }} like 'SE-%' then substr({{ expression }}, 1, 4) else {{ expression }} end
-        {%- else -%}
-            case when {{ expression }} like 'SE-%' then 'SE' else {{ expression }} end
-        {%- endif -%}
+        {{ place_level(expression, level) }}
     {%- elif level.startswith('band_') -%}
         {%- set width = level[5:] | int -%}
         case

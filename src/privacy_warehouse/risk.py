@@ -97,13 +97,13 @@ def generalise_sql(expression: str, hierarchy: str, level: str, hierarchies: dic
         return expression
     if hierarchy == "date":
         return f"cast(date_trunc('{level}', cast({expression} as date)) as date)"
-    if hierarchy == "place":
-        if level == "postal_area":
-            return expression
-        if level == "postal_region":
-            return f"case when {expression} like 'SE-%' then substr({expression}, 1, 4) " \
-                   f"else {expression} end"
-        return f"case when {expression} like 'SE-%' then 'SE' else {expression} end"
+    if hierarchy == "place":  # macros/privacy/place_level.sql: no other value passes through
+        area = {"postal_area": expression, "postal_region": f"substr({expression}, 1, 4)",
+                "country": "'SE'"}[level]
+        return (f"case when {expression} is null then null "
+                f"when regexp_full_match({expression}, 'SE-[0-9]{{1,2}}') then {area} "
+                f"when regexp_full_match({expression}, '[A-Z]{{2}}') then {expression} "
+                "else 'unknown' end")
     width = int(level.removeprefix("band_"))
     top = spec["top"]
     return (f"case when {expression} is null then null when {expression} >= {top} then {top} "

@@ -46,14 +46,7 @@ final as (
     select
         customers.customer_id,
         customers.customer_type,
-        case
-            when customers.customer_type = 'business' then 'business'
-            when ages.age_years is null then 'unknown'
-            when ages.age_years < 30 then 'under_30'
-            when ages.age_years < 45 then '30_44'
-            when ages.age_years < 65 then '45_64'
-            else '65_plus'
-        end as age_band,
+        {{ age_band('ages.age_years', 'customers.customer_type') }} as age_band,
         {{ postal_area('customers.postal_code', 'customers.country_code') }} as postal_area,
         {{ postal_area('customers.postal_code', 'customers.country_code', digits=1) }} as postal_region,
         case
