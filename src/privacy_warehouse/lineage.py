@@ -1,309 +1,45 @@
-"""Column lineage of personal data: every column of every model traced to the landing columns it
-comes from, with what was done to it on the way.
-
-Each model's compiled SQL (manifest.json, written by every dbt run) is parsed once with sqlglot,
-qualified against the columns of its parents (in DAG order, so `select *` expands), and each
-output column is followed through CTEs, subqueries, unions and parent models down to source
-columns. A step records the function (or operator) that wrapped the value, innermost first:
-`trim`, `lower`, `pseudonymise`, `md5`, ... A value used only to decide (a `case when` condition,
-a filter) or only counted is marked so: it does not flow into the column.
+"""Column lineage of personal data: the rules over what privacy_warehouse.lineage_trace finds
+(every purpose model column traced to its landing columns, with the functions on the way).
 
 From the origins a column's category is derived (`derive()`), and `violations()` says where the
-declared category differs or a direct identifier reaches a model whose purpose may not hold
-identifiers without passing through pseudonymise() or a declared generaliser.
+declared category differs, a direct identifier reaches a model whose purpose may not hold
+identifiers other than through pseudonymise(), a count or a declared derivation, or a generaliser
+wraps a column it does not fit (`generalisation_hierarchies` in dbt_project.yml: each hierarchy's
+`kinds`, read from the sources' YAML, and `derives_from`).
+
+**A gate** (`gate_problems()`): the publish runs it over the manifest of the build it publishes,
+before it writes anything, and refuses on any violation and on any model sqlglot cannot read,
+unless that model is declared with a reason in the seed `lineage_exceptions`
+(seeds/project/lineage_exceptions.csv). What the check cannot read, it does not let through.
 
     privacy-warehouse lineage --target-path target --out target/lineage.json
 
-The compliance report writes the same JSON (lineage.json) and a page (lineage.html) per run.
+exits 1 on the same problems. The compliance report writes the JSON (lineage.json) and a page
+(lineage.html) per run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, build_scope
+from privacy_warehouse.dbt_artifacts import MANIFEST, Build, node_by_name, node_meta, read_artifact
+from privacy_warehouse.lineage_trace import GENERALISE, PSEUDONYMISE, Lineage, Origin
+from privacy_warehouse.personal_data import project_vars
 
-from privacy_warehouse.dbt_artifacts import MANIFEST, node_meta, read_artifact, relation_alias
+# A count of an identifier tells how many, never which: the one way an identifier may reach a
+# model of anonymous or pseudonymised data other than pseudonymise() or a declared derivation.
+COUNTED = {"count", "count_distinct"}
+# The seed that excuses a model lineage cannot parse: one row per model, with the reason.
+EXCEPTIONS_SEED = "lineage_exceptions"
+EXCEPTIONS_FILE = Path("seeds") / "project" / f"{EXCEPTIONS_SEED}.csv"
 
-# Steps that keep no part of the value: the column influences the result but does not flow into it.
-NON_FLOWING = {"condition", "count", "count_distinct", "exists"}
-# The compiled shape of macros/privacy/pseudonymise.sql on each engine (the outermost function).
-PSEUDONYMISE = "pseudonymise"
-# DuckDB's HMAC over the purpose key's pads, innermost first: `<inner pad> || message`, sha256,
-# unhex, `<outer pad> || ...`, sha256 (sqlglot names sha256 `sha2`).
-PAD_TABLE = "pseudonym_hmac_pads"
-HMAC_PAD = "hmac_pad"
-DUCKDB_HMAC = [HMAC_PAD, "sha2", "unhex", HMAC_PAD, "sha2"]
-# The mark a generalising macro leaves on its compiled SQL: `(<expression> /* privacy:generalise <name> */)`.
-GENERALISE = "generalise"
-DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
-
-
-@dataclass(frozen=True)
-class Origin:
-    """One way a column's value comes from a landing column."""
-
-    source: str  # system.table.column
-    steps: tuple[str, ...]  # functions on the way, innermost (nearest the landing) first
-
-    @property
-    def flows(self) -> bool:
-        return not NON_FLOWING.intersection(self.steps)
-
-    def to_dict(self) -> dict:
-        return {"source": self.source, "steps": list(self.steps)}
-
-
-def _step_name(node: exp.Expression, child: exp.Expression) -> str | None:
-    """The step `node` applies to `child` (one of its arguments), or None if it passes it on."""
-    if isinstance(node, exp.Case):
-        # The value flows from then/else; a `when` condition only decides.
-        return "case"
-    if isinstance(node, exp.If):
-        return "condition" if child is node.this else None
-    if isinstance(node, (exp.Where, exp.Having, exp.Join, exp.Qualify)):
-        return "condition"
-    if isinstance(node, (exp.Predicate, exp.Not, exp.And, exp.Or, exp.Exists)):
-        return "condition"
-    if isinstance(node, exp.Count):
-        return "count_distinct" if isinstance(child, exp.Distinct) or node.find(exp.Distinct) else "count"
-    if isinstance(node, exp.Window):
-        return None if child is node.this else "condition"
-    if isinstance(node, (exp.Alias, exp.Paren, exp.Distinct, exp.Column, exp.Tuple)):
-        return None
-    if isinstance(node, exp.Anonymous):
-        return str(node.this).lower()
-    if isinstance(node, exp.Func):
-        return node.sql_name().lower()
-    if isinstance(node, exp.DPipe) and _reads_hmac_pads(
-            node.expression if child is node.this else node.this):
-        return HMAC_PAD
-    if isinstance(node, exp.Binary):
-        return type(node).__name__.lower()
-    if isinstance(node, exp.Unary):
-        return type(node).__name__.lower()
-    return None
-
-
-def _steps_up(column: exp.Column, top: exp.Expression) -> tuple[str, ...]:
-    """Steps from `column` up to `top` (a projection), innermost first."""
-    steps: list[str] = []
-    child: exp.Expression = column
-    node = column.parent
-    while node is not None and child is not top:
-        name = _step_name(node, child)
-        if name:
-            steps.append(name)
-        for comment in node.comments or []:
-            words = comment.split()
-            if words and words[0] == f"privacy:{GENERALISE}":
-                steps.append(":".join([GENERALISE, *words[1:2]]))
-        if node is top:
-            break
-        child, node = node, node.parent
-    return tuple(_mark_pseudonymise(steps))
-
-
-def _reads_hmac_pads(operand: exp.Expression) -> bool:
-    """`operand` is a pad of the purpose keys: a subquery of the pad table (macros/privacy/
-    pseudonymise.sql on DuckDB), possibly inside coalesce(..., error(...))."""
-    if isinstance(operand, exp.Coalesce):
-        operand = operand.this
-    return isinstance(operand, exp.Subquery) and any(
-        table.name.lower() == PAD_TABLE for table in operand.find_all(exp.Table))
-
-
-def _mark_pseudonymise(steps: list[str]) -> list[str]:
-    """The compiled pseudonymise(): DuckDB `sha256(<outer pad> || unhex(sha256(<inner pad> ||
-    encode(...))))` over the pad table, PostgreSQL `encode(hmac(...))`, Spark
-    `sha2(concat(<pads>, unhex(sha2(...))))`; each becomes one step, `pseudonymise`. Two
-    SHA-256 without the pads are an unkeyed hash and stay what they are."""
-    joined = list(steps)
-    for start in range(len(joined)):
-        if joined[start:start + len(DUCKDB_HMAC)] == DUCKDB_HMAC:
-            end = start + len(DUCKDB_HMAC)
-            start -= 1 if start and joined[start - 1] == "encode" else 0
-            joined[start:end] = [PSEUDONYMISE]
-            break
-    if "pseudonym" in joined:
-        index = joined.index("pseudonym")
-        joined[index] = PSEUDONYMISE
-    if "hmac" in joined:
-        joined[joined.index("hmac")] = PSEUDONYMISE
-    return joined
-
-
-class Lineage:
-    """Lineage of every model column in one manifest."""
-
-    def __init__(self, manifest: dict, project_dir: Path | None = None):
-        self.manifest = manifest
-        self.dialect = DIALECT.get(manifest.get("metadata", {}).get("adapter_type"), "duckdb")
-        self.nodes = {uid: node for uid, node in manifest["nodes"].items()
-                      if node["resource_type"] in ("model", "seed")}
-        self.sources = manifest["sources"]
-        self.by_relation: dict[tuple[str, str], str] = {}
-        for uid, node in [*self.nodes.items(), *self.sources.items()]:
-            name = relation_alias(node)
-            self.by_relation[(node["schema"].lower(), name.lower())] = uid
-        self.schema: dict[str, dict[str, dict[str, str]]] = {}
-        self.outputs: dict[str, list[str]] = {}
-        self.scopes: dict[str, Scope] = {}
-        self.errors: dict[str, str] = {}
-        self.project_dir = project_dir
-        for uid, source in self.sources.items():
-            self._add_schema(uid, list(source["columns"]))
-        for uid in self._topological():
-            self._parse(uid)
-
-    def _add_schema(self, uid: str, columns: list[str]) -> None:
-        node = self.nodes.get(uid) or self.sources[uid]
-        name = relation_alias(node)
-        self.outputs[uid] = columns
-        self.schema.setdefault(node["schema"].lower(), {})[name.lower()] = {
-            c.lower(): "VARCHAR" for c in columns
-        }
-
-    def _topological(self) -> list[str]:
-        order: list[str] = []
-        seen: set[str] = set()
-
-        def visit(uid: str) -> None:
-            if uid in seen or uid not in self.nodes:
-                return
-            seen.add(uid)
-            for parent in self.nodes[uid].get("depends_on", {}).get("nodes", []):
-                visit(parent)
-            order.append(uid)
-
-        for uid in sorted(self.nodes):
-            visit(uid)
-        return order
-
-    def _parse(self, uid: str) -> None:
-        node = self.nodes[uid]
-        if node["resource_type"] == "seed":
-            self._add_schema(uid, self._seed_columns(node))
-            return
-        sql = node.get("compiled_code")
-        if not sql:
-            self.errors[uid] = "not compiled"
-            self._add_schema(uid, list(node.get("columns", {})))
-            return
-        try:
-            tree = sqlglot.parse_one(sql, read=self.dialect)
-            tree = qualify(tree, schema=self.schema, dialect=self.dialect, validate_qualify_columns=False,
-                           quote_identifiers=False, identify=False)
-            scope = build_scope(tree)
-        except Exception as error:  # noqa: BLE001 - reported, the column stays untraced
-            self.errors[uid] = f"{type(error).__name__}: {error}"[:300]
-            self._add_schema(uid, list(node.get("columns", {})))
-            return
-        self.scopes[uid] = scope
-        self._add_schema(uid, [name.lower() for name in _named_selects(scope)])
-
-    def _seed_columns(self, node: dict) -> list[str]:
-        if node.get("columns"):
-            return [c.lower() for c in node["columns"]]
-        root = Path(node.get("root_path") or self.project_dir or ".")
-        path = root / node["original_file_path"]
-        if path.exists():
-            with path.open(encoding="utf-8", newline="") as handle:
-                return [c.lower() for c in next(csv.reader(handle))]
-        return []
-
-    # -- tracing ---------------------------------------------------------------------------
-
-    @functools.cache  # noqa: B019 - one Lineage per manifest, kept for its life
-    def origins(self, uid: str, column: str) -> frozenset[Origin]:
-        """The landing columns `column` of node `uid` comes from, with the steps on the way."""
-        if uid in self.sources:
-            source = self.sources[uid]
-            return frozenset({Origin(f"{source['source_name']}.{source['name']}.{column.lower()}", ())})
-        scope = self.scopes.get(uid)
-        if scope is None:
-            return frozenset()
-        return frozenset(self._trace(scope, column.lower()))
-
-    def _trace(self, scope: Scope, column: str) -> set[Origin]:
-        found: set[Origin] = set()
-        for projection, branch in _projections(scope, column):
-            for ref in projection.find_all(exp.Column):
-                local = _steps_up(ref, projection)
-                for origin in self._resolve(branch, ref):
-                    found.add(Origin(origin.source, origin.steps + local))
-        return found
-
-    def _resolve(self, scope: Scope, ref: exp.Column) -> set[Origin]:
-        owner = _scope_of(scope, ref)
-        source = owner.sources.get(ref.table) if owner is not None else None
-        if source is None:
-            return set()
-        if isinstance(source, Scope):
-            return self._trace(source, ref.name.lower())
-        if isinstance(source, exp.Table):
-            uid = self.by_relation.get((source.db.lower(), source.name.lower()))
-            if uid is None:
-                return set()
-            return set(self.origins(uid, ref.name.lower()))
-        return set()
-
-    def columns(self, uid: str) -> list[str]:
-        return self.outputs.get(uid, [])
-
-
-def _named_selects(scope: Scope) -> list[str]:
-    expression = scope.expression
-    while isinstance(expression, exp.SetOperation):
-        expression = expression.this
-    return list(expression.named_selects) if isinstance(expression, exp.Select) else []
-
-
-def _projections(scope: Scope, column: str) -> list[tuple[exp.Expression, Scope]]:
-    """The projection(s) producing `column` in `scope`: one per branch of a union (by position)."""
-    if isinstance(scope.expression, exp.SetOperation):
-        names = _named_selects(scope)
-        if column not in [n.lower() for n in names]:
-            return []
-        position = [n.lower() for n in names].index(column)
-        found = []
-        for branch in scope.set_operation_scopes:
-            found.extend(_projection_at(branch, position))
-        return found
-    if not isinstance(scope.expression, exp.Select):
-        return []
-    for projection in scope.expression.expressions:
-        if projection.alias_or_name.lower() == column:
-            return [(projection, scope)]
-    return []
-
-
-def _projection_at(scope: Scope, position: int) -> list[tuple[exp.Expression, Scope]]:
-    if isinstance(scope.expression, exp.SetOperation):
-        found = []
-        for branch in scope.set_operation_scopes:
-            found.extend(_projection_at(branch, position))
-        return found
-    projections = scope.expression.expressions
-    return [(projections[position], scope)] if position < len(projections) else []
-
-
-def _scope_of(scope: Scope, ref: exp.Column) -> Scope | None:
-    """The scope whose FROM defines `ref`'s table: `scope` or one nested in its projection."""
-    select = ref.find_ancestor(exp.Select)
-    for candidate in scope.traverse():
-        if candidate.expression is select and ref.table in candidate.sources:
-            return candidate
-    return scope if ref.table in scope.sources else None
+__all__ = ["Lineage", "Origin", "Policy", "check", "gate_problems", "publish_gate",
+           "purpose_columns", "violations", "write_lineage"]
 
 
 @dataclass(frozen=True)
@@ -325,13 +61,16 @@ class ColumnLineage:
 
 
 class Policy:
-    """What the rules need from the policy seeds and the sources: read from the project."""
+    """What the rules need from the policy seeds, the sources and dbt_project.yml: read from the
+    project (the build's --vars win over dbt_project.yml's, as in dbt)."""
 
-    def __init__(self, lineage: Lineage, project_dir: Path):
-        self.source_meta = {
-            f"{s['source_name']}.{s['name']}.{name.lower()}": column.get("meta") or {}
+    def __init__(self, lineage: Lineage, project_dir: Path, build_vars: dict | None = None):
+        self.source_columns = {
+            f"{s['source_name']}.{s['name']}.{name.lower()}": column
             for s in lineage.sources.values() for name, column in s["columns"].items()
         }
+        self.source_meta = {source: column.get("meta") or {}
+                            for source, column in self.source_columns.items()}
         seeds = project_dir / "seeds" / "policy"
         allowed: dict[str, set[str]] = {}
         with (seeds / "policy_purpose_categories.csv").open(encoding="utf-8", newline="") as handle:
@@ -343,12 +82,32 @@ class Policy:
             for row in csv.DictReader(handle):
                 for origin in (row.get("derived_from") or "").split():
                     self.derived_from.setdefault(origin, set()).add(row["category"])
+        self.hierarchies: dict[str, dict] = dict(
+            project_vars(project_dir, build_vars).get("generalisation_hierarchies") or {})
 
     def category(self, origin: Origin) -> str:
         return self.source_meta.get(origin.source, {}).get("category", "unclassified")
 
     def is_direct_identifier(self, origin: Origin) -> bool:
         return bool(self.source_meta.get(origin.source, {}).get("direct_identifier"))
+
+    def kind(self, origin: Origin) -> str | None:
+        """What a landing column holds, as the hierarchies' `kinds` name it: column meta `kind`
+        (postal_code, country_code, amount, ...), else `date` or `timestamp` by its data_type,
+        else its `format` (personnummer, email, ...). None: nothing a hierarchy may fit."""
+        meta = self.source_meta.get(origin.source, {})
+        if meta.get("kind"):
+            return str(meta["kind"])
+        data_type = str((self.source_columns.get(origin.source) or {}).get("data_type") or "")
+        base = data_type.lower().split("(")[0].strip()
+        if base == "date":
+            return "date"
+        if base.startswith("timestamp"):
+            return "timestamp"
+        return meta.get("format")
+
+    def identifier_format(self, origin: Origin) -> str | None:
+        return self.source_meta.get(origin.source, {}).get("format")
 
     def holds_identifiers(self, purpose: str) -> bool:
         return "identifier" in self.allowed.get(purpose, set())
@@ -359,6 +118,32 @@ class Policy:
         for category in categories:
             found |= self.derived_from.get(category, set())
         return found
+
+    def misfit(self, origin: Origin, mark: str) -> str | None:
+        """Why the generaliser `mark` (a step `generalise:<hierarchy>:<level>`) does not fit the
+        landing column `origin` comes from, or None when it fits.
+
+        It fits a column whose kind the hierarchy lists in `kinds`, and a direct identifier
+        whose format it lists in `derives_from` when the identifier only decides the result (a
+        band chosen by the birth date in a personnummer), never when it flows into it."""
+        hierarchy = mark.split(":")[1] if mark.count(":") else ""
+        spec = self.hierarchies.get(hierarchy)
+        if spec is None:
+            return (f"the generaliser {mark.removeprefix(GENERALISE + ':') or '(unnamed)'} names no "
+                    "hierarchy of dbt_project.yml's generalisation_hierarchies")
+        if self.is_direct_identifier(origin):
+            derives_from = spec.get("derives_from") or []
+            if self.identifier_format(origin) not in derives_from:
+                return (f"hierarchy {hierarchy} may derive from "
+                        f"{', '.join(derives_from) or 'no direct identifier'} (derives_from)")
+            if origin.flows:
+                return f"hierarchy {hierarchy} may let {origin.source} decide a value, not carry it"
+            return None
+        kind = self.kind(origin)
+        if kind not in (spec.get("kinds") or []):
+            return (f"hierarchy {hierarchy} generalises {', '.join(spec.get('kinds') or []) or 'nothing'}"
+                    f" (kinds), not {kind or 'a column of no declared kind'}")
+        return None
 
 
 def derive(origins: frozenset[Origin], policy: Policy, anonymous: bool) -> tuple[str, ...] | None:
@@ -408,22 +193,51 @@ def purpose_columns(lineage: Lineage, policy: Policy) -> list[ColumnLineage]:
     return sorted(found, key=lambda c: (c.purpose, c.model))
 
 
+def _generalisers(origin: Origin) -> list[str]:
+    return [step for step in origin.steps if step.startswith(GENERALISE)]
+
+
+def _identifier_passes(origin: Origin, policy: Policy) -> bool:
+    """A direct identifier may reach a model of a purpose without identifiers only as a keyed
+    pseudonym, counted, or decided on by a declared derivation that fits it."""
+    if PSEUDONYMISE in origin.steps or COUNTED.intersection(origin.steps):
+        return True
+    marks = _generalisers(origin)
+    return bool(marks) and not origin.flows and all(
+        policy.misfit(origin, mark) is None for mark in marks)
+
+
 def violations(columns: list[ColumnLineage], policy: Policy) -> list[str]:
-    """Each broken rule, one sentence: an identifier reaching a model that may not hold one
-    without pseudonymise() or a declared generaliser, or a declared category that is not the
-    derived one."""
+    """Each broken rule, one sentence naming model and column: a direct identifier reaching a
+    model that may not hold one other than through pseudonymise(), a count or a declared
+    derivation; a generaliser around a column it does not fit (it counts as none: the column
+    reaches the model as it is); a declared category that is not the derived one."""
     found = []
     for column in columns:
         label = f"{column.model}.{column.column}"
+        misfits = set()
+        for origin in column.origins:
+            for mark in _generalisers(origin):
+                why = policy.misfit(origin, mark)
+                if why and (origin.flows or policy.is_direct_identifier(origin)):
+                    misfits.add(f"{label}: {origin.source} passes through the generaliser "
+                                f"{mark.removeprefix(GENERALISE + ':')}, which does not fit it: {why}")
+        found.extend(sorted(misfits))
         if not policy.holds_identifiers(column.purpose):
             for origin in column.origins:
-                if (origin.flows and policy.is_direct_identifier(origin)
-                        and PSEUDONYMISE not in origin.steps
-                        and not any(step.startswith(GENERALISE) for step in origin.steps)):
+                if not policy.is_direct_identifier(origin) or _identifier_passes(origin, policy):
+                    continue
+                how = " -> ".join(origin.steps) or "no function"
+                if origin.flows:
                     found.append(
                         f"{label}: direct identifier {origin.source} reaches purpose "
-                        f"{column.purpose} (no identifiers) through "
-                        f"{' -> '.join(origin.steps) or 'no function'}, not pseudonymise() or a generaliser")
+                        f"{column.purpose} (no identifiers) through {how}, not pseudonymise() "
+                        "or a generaliser that fits it")
+                else:
+                    found.append(
+                        f"{label}: direct identifier {origin.source} decides a value of purpose "
+                        f"{column.purpose} (no identifiers) through {how}, not a count or a "
+                        "declared derivation (generalisation_hierarchies.*.derives_from)")
         if column.declared is None:
             found.append(f"{label}: no category declared (column meta.category)")
         elif column.derived is not None and column.declared not in column.derived:
@@ -436,16 +250,87 @@ def load(target_path: Path | str, project_dir: Path | None = None) -> Lineage:
     return Lineage(read_artifact(target_path, MANIFEST), project_dir)
 
 
-def write_lineage(target_path: Path | str, out: Path | str, project_dir: Path | None = None) -> dict:
-    """Lineage of every purpose model column as JSON (no values: column names and functions)."""
-    lineage = load(target_path, project_dir)
+@dataclass
+class Check:
+    """The rules checked over one manifest: every purpose column, the violations, and the
+    models lineage could not read, split into those the exceptions seed excuses and the rest."""
+
+    columns: list[ColumnLineage]
+    violations: list[str]
+    unparsed: dict[str, str]  # model name -> why it could not be read, not excused
+    excused: dict[str, str]  # model name -> the reason the exceptions seed gives
+    exception_problems: list[str]
+
+    def problems(self) -> list[str]:
+        """Everything that stops the gate, each naming the model (and column)."""
+        return [*self.violations, *self.exception_problems, *(
+            f"{model}: lineage cannot read the model ({why}); fix it, or declare it with a "
+            f"reason in {EXCEPTIONS_FILE}" for model, why in sorted(self.unparsed.items()))]
+
+
+def check(manifest: dict, project_dir: Path | None = None, build_vars: dict | None = None) -> Check:
+    """Trace every purpose column of `manifest` and check the rules (about 2 s for the project)."""
+    lineage = Lineage(manifest, project_dir)
     root = project_dir or _project_root(lineage)
-    policy = Policy(lineage, root)
+    policy = Policy(lineage, root, build_vars)
     columns = purpose_columns(lineage, policy)
+    declared, exception_problems = lineage_exceptions(manifest, root)
+    unparsed, excused = {}, {}
+    for uid, why in lineage.errors.items():
+        name = lineage.nodes[uid]["name"]
+        if name in declared:
+            excused[name] = declared[name]
+        else:
+            unparsed[name] = why
+    return Check(columns, violations(columns, policy), unparsed, excused, exception_problems)
+
+
+def gate_problems(manifest: dict, project_dir: Path | None = None,
+                  build_vars: dict | None = None) -> list[str]:
+    """The gate the publish runs before it writes anything: every violation and every model
+    lineage cannot read that the exceptions seed does not excuse, each naming the model."""
+    return check(manifest, project_dir, build_vars).problems()
+
+
+def publish_gate(build: Build) -> list[str]:
+    """gate_problems() of the build the publish is about to publish, each prefixed `lineage:`;
+    fails closed when lineage cannot run at all."""
+    try:
+        problems = gate_problems(build.manifest, build.project_dir, build.build_vars)
+    except (OSError, KeyError, ValueError) as error:
+        problems = [f"column lineage could not run: {type(error).__name__}: {error}"]
+    return [f"lineage: {problem}" for problem in problems]
+
+
+def lineage_exceptions(manifest: dict, project_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """The seed `lineage_exceptions` (model_name, reason): the models excused from being read,
+    and what is wrong with the seed itself (a row without a reason excuses nothing)."""
+    node = node_by_name(manifest, EXCEPTIONS_SEED, ("seed",))
+    root = Path((node or {}).get("root_path") or project_dir)
+    path = root / (node["original_file_path"] if node else EXCEPTIONS_FILE)
+    if not path.exists():
+        return {}, []
+    declared, problems = {}, []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            model, reason = (row.get("model_name") or "").strip(), (row.get("reason") or "").strip()
+            if model and reason:
+                declared[model] = reason
+            elif model:
+                problems.append(f"{model}: declared in {EXCEPTIONS_FILE} without a reason")
+    return declared, problems
+
+
+def write_lineage(target_path: Path | str, out: Path | str, project_dir: Path | None = None,
+                  checked: Check | None = None) -> dict:
+    """Lineage of every purpose model column as JSON (no values: column names and functions)."""
+    checked = checked or check(read_artifact(target_path, MANIFEST), project_dir)
     document = {
-        "columns": [c.to_dict() for c in columns],
-        "violations": violations(columns, policy),
-        "unparsed_models": sorted(lineage.errors),
+        "columns": [c.to_dict() for c in checked.columns],
+        "violations": checked.violations,
+        "unparsed_models": sorted(checked.unparsed),
+        "excused_models": checked.excused,
+        "gate_problems": checked.problems(),
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -482,19 +367,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     project_dir = Path(args.project_dir) if args.project_dir else None
-    lineage = load(args.target_path, project_dir)
-    policy = Policy(lineage, project_dir or _project_root(lineage))
-    columns = purpose_columns(lineage, policy)
+    checked = check(read_artifact(args.target_path, MANIFEST), project_dir)
     if args.out:
-        write_lineage(args.target_path, args.out, project_dir)
-    for column in columns:
+        write_lineage(args.target_path, args.out, project_dir, checked)
+    for column in checked.columns:
         print(column.model, column.column, column.declared, column.derived,
               sorted({(o.source, "/".join(o.steps)) for o in column.origins}))
-    problems = violations(columns, policy)
+    for model, reason in sorted(checked.excused.items()):
+        print("EXCUSED", model, reason, file=sys.stderr)
+    problems = checked.problems()
     for problem in problems:
         print("VIOLATION", problem, file=sys.stderr)
-    for uid, error in lineage.errors.items():
-        print("UNPARSED", uid, error, file=sys.stderr)
     return 1 if problems else 0
 
 

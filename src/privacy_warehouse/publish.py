@@ -11,6 +11,9 @@ warehouse; they read a separate publication that only changes here, in this orde
    `error`, `fail`, `warn` or `skipped`. Every published and every public model was built in it,
    every test the manifest attaches to such a model ran in it and passed, and at least one of
    them is a privacy test (`privacy_*`). With `--vars`, the build's as_of must be the one asked.
+   Column lineage over the build's manifest is a gate too (privacy_warehouse.lineage): no
+   identifier reaches a business-development model, no generaliser wraps what it does not fit,
+   and every model is read (or excused with a reason in seeds/project/lineage_exceptions.csv).
    The warehouse's ledger (`audit.build_invocations`) must name that build as the last dbt
    invocation that touched it, and show it finished (see check_ledger).
 2. **Write** the published models into a NEW DuckDB file in a temporary folder inside
@@ -70,7 +73,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import datasheet, dbt_artifacts, release_files, risk
+from privacy_warehouse import datasheet, dbt_artifacts, lineage, release_files, risk
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -414,7 +417,7 @@ def publish(
     if evidence:
         copy_dbt_artifacts(build.run_results, build.manifest, evidence, shapes)
 
-    problems = audit_build(build, requested_vars)
+    problems = audit_build(build, requested_vars) + lineage.publish_gate(build)
     if problems:
         _record_attempt(evidence, "refused: the build is not fit to publish", problems, shapes)
         raise PublishRefused("the build is not fit to publish:\n  - " + "\n  - ".join(problems))
