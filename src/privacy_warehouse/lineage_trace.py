@@ -36,7 +36,7 @@ PAD_TABLE = "pseudonym_hmac_pads"
 HMAC_PAD = "hmac_pad"
 DUCKDB_HMAC = [HMAC_PAD, "sha2", "unhex", HMAC_PAD, "sha2"]
 # PostgreSQL's is pgcrypto's hmac() keyed by a subquery of the purpose keys; hmac() under any
-# other key (a literal, a column) is an unkeyed-in-effect hash and stays `hmac_unkeyed`.
+# other key (a literal, a column) is no keyed pseudonym and stays `hmac_unkeyed`.
 PURPOSE_KEY_TABLE = "pseudonym_purpose_keys"
 # The mark a generalising macro leaves on its compiled SQL: `(<expression> /* privacy:generalise <name> */)`.
 GENERALISE = "generalise"
