@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = [
     "privacy_warehouse.declarations",
     "privacy_warehouse.lineage",
     "privacy_warehouse.risk",
+    "privacy_warehouse.dp_curve",
 ]
 
 

@@ -73,7 +73,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import datasheet, dbt_artifacts, lineage, release_files, risk
+from privacy_warehouse import datasheet, dbt_artifacts, dp_release, lineage, release_files, risk
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -443,6 +443,13 @@ def publish(
                                                        staging / "release" / "parquet")
             if mismatched:
                 raise PublishRefused("integer types: " + "; ".join(mismatched))
+            # Differentially private tables (issue 18): closed periods, budget ledger.
+            try:
+                dp_budget = dp_release.publish_step(warehouse_path, new_file,
+                                                    staging / "release" / "parquet", build,
+                                                    tables, content_checksum)
+            except dp_release.DpReleaseError as error:
+                raise PublishRefused(str(error)) from None
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
                                                        build.as_of)
@@ -488,6 +495,7 @@ def publish(
                 },
                 "tables": tables,
                 "reidentification_risk": risk.as_json(risks, settings.k, differences),
+                "differential_privacy": dp_budget,
             }
             write_json_atomic(staging / "release" / "publication.json", publication)
             release = publish_dir / release_files.RELEASES / build.run_id
