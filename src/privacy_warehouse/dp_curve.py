@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import statistics
 import time
@@ -66,7 +67,7 @@ def _release_in_memory(con, database, manifest, table, budget, periods):
 def _relative_errors(noisy, exact, weights=None, floor: float | None = None) -> list[float]:
     errors = []
     for index, (value, truth) in enumerate(zip(noisy, exact, strict=True)):
-        if truth is None or truth == 0 or value is None:
+        if truth is None or truth == 0 or value is None or math.isnan(value) or math.isnan(truth):
             continue
         if floor is not None and (weights[index] or 0) <= floor:
             continue

@@ -6,9 +6,7 @@ import duckdb
 import pytest
 
 ANALYSES = [
-    "on_time_delivery_by_route_and_month",
-    "monthly_purchase_patterns_by_segment",
-    "satisfaction_by_segment",
+    "orders_by_state_and_month",
 ]
 
 

@@ -43,10 +43,14 @@ def _declared(table_name: str) -> dp_release.DpTable:
     raise AssertionError(f"{table_name} is not declared")
 
 
-def _population() -> tuple[pl.DataFrame, pl.DataFrame, list[dt.date]]:
-    """400 customers' orders over 3 months, 4 services, 2 customer types, within the declared
-    bounds (so OpenDP's truncation drops nothing and the exact value is the plain aggregate)."""
+def _population(table) -> tuple[pl.DataFrame, pl.DataFrame, list[dt.date]]:
+    """400 customers' orders over 3 months, 4 services, 2 customer types, within the table's
+    declared bounds (so OpenDP's truncation and clamping change nothing and the exact value is
+    the plain aggregate)."""
     import random
+
+    price_bound = int(next(m["bounds"][1] for m in table.measures if m.get("sum")))
+    cells_per_month = min(table.max_cells_per_period, 4)
 
     rng = random.Random(18)
     months = [dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)]
@@ -55,11 +59,11 @@ def _population() -> tuple[pl.DataFrame, pl.DataFrame, list[dt.date]]:
     for person in range(400):
         customer_type = "private" if person % 3 else "business"
         for month in months:
-            for service in rng.sample(services, rng.randint(0, 2)):
-                for _ in range(rng.randint(1, 3)):
+            for service in rng.sample(services, rng.randint(0, cells_per_month)):
+                for _ in range(rng.randint(1, table.max_rows_per_cell)):
                     rows.append({"person_id": f"C-{person}", "order_month": month,
                                  "service": service, "customer_type": customer_type,
-                                 "price_sek": rng.randint(50, 1500)})
+                                 "price_sek": rng.randint(50, price_bound)})
     frame = pl.DataFrame(rows)
     keys = pl.DataFrame([{"order_month": m, "service": s, "customer_type": t, "data_period": m}
                          for m in months for s in services for t in ("private", "business")])
@@ -89,7 +93,7 @@ def _coverage(table, frame, keys, months, narrowing: float = 1.0,
 
 def test_the_stated_95_percent_interval_covers_the_exact_value_in_93_to_97_percent():
     table = _declared("dp_orders_monthly")
-    frame, keys, months = _population()
+    frame, keys, months = _population(table)
     coverage = _coverage(table, frame, keys, months)
     print(f"coverage over {DRAWS} draws x {keys.height} cells: {coverage}")
     for name, share in coverage.items():
@@ -99,7 +103,7 @@ def test_the_stated_95_percent_interval_covers_the_exact_value_in_93_to_97_perce
 def test_the_coverage_check_fails_on_a_planted_too_narrow_interval():
     """Planted: the intervals stated at half their width cover far less than 93 %."""
     table = _declared("dp_orders_monthly")
-    frame, keys, months = _population()
+    frame, keys, months = _population(table)
     coverage = _coverage(table, frame, keys, months, narrowing=0.5, draws=50)
     assert all(share < 0.93 for share in coverage.values()), coverage
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from privacy_warehouse import dp_release
 from privacy_warehouse import publish as wap
 from privacy_warehouse.dbt_artifacts import MANIFEST, RUN_RESULTS, read_artifact
 from privacy_warehouse.publish import PublishRefused, publish
@@ -103,14 +104,18 @@ def test_publish_copies_exactly_the_public_bizdev_marts(handwritten_warehouse,
         and n["schema"] == "bizdev"
     )
     assert expected, "the project has no public bizdev mart"
-    assert sorted(publication["tables"]) == expected
+    # Beside them, the differentially private tables (issue 18), computed by the publish itself.
+    dp_tables = sorted(f"bizdev.{t.name}" for t in dp_release.declared_tables(manifest))
+    assert dp_tables and all(publication["tables"][t]["differentially_private"] for t in dp_tables)
+    assert sorted(publication["tables"]) == sorted(expected + dp_tables)
 
     con = duckdb.connect(str(publish_dir / "analytics.duckdb"), read_only=True)
     try:
         present = sorted(f"{s}.{t}" for s, t in con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_catalog = 'analytics'").fetchall())
-        assert present == expected, "nothing but the public marts: no staging, no key map"
+        assert present == sorted(expected + dp_tables), \
+            "nothing but the public marts and the DP tables: no staging, no key map"
         for name, table in publication["tables"].items():
             rows = con.execute(f"select count(*) from {name}").fetchall()[0][0]
             assert rows == table["row_count"]
@@ -266,10 +271,6 @@ TAMPERINGS = {
         "update compliance.retention_deadlines set within_window = false "
         "where purpose = 'business_development'",
         ("bizdev.fct_orders.retention_window", None)),
-    "an aggregate cell under k": (
-        "insert into bizdev.agg_purchase_patterns "
-        "values ('private', '30_44', 1, 'express', 1, 2, 100.00)",
-        ("bizdev.agg_purchase_patterns", "customer_count")),
     "a quasi-identifier group under k": (
         "insert into bizdev.dim_customers values (repeat('a', 64), 'private', '30_44', 'SE-99', "
         "'under_1_year')",

@@ -107,6 +107,8 @@ def test_the_lineage_page_lists_every_published_column(site):
     con = duckdb.connect()
     for path in published:
         model = path.stem.split(".")[-1]
+        if site.publication["tables"].get(f"bizdev.{model}", {}).get("differentially_private"):
+            continue  # computed by the publish from the private tier, not a dbt model (issue 18)
         columns = [row[0] for row in con.execute(
             "select name from parquet_schema(?) where name <> 'duckdb_schema'", [str(path)]).fetchall()]
         for column in columns:
@@ -132,8 +134,8 @@ def test_each_purpose_page_words_basis_and_retention_as_the_policy(site):
                 assert rule["policy_heading"] in text, rule["rule_id"]
                 assert rule["policy_wording"] in text, rule["rule_id"]
     bizdev = _text(site.run_folder / "purpose-business_development.html")
-    for name in site.publication["tables"]:
-        assert name in bizdev
+    for name, table in site.publication["tables"].items():
+        assert name in bizdev or table.get("differentially_private"), name
     assert "privacy_k_anonymity" in bizdev
     assert "Leaving the window in the next 12 months" in bizdev
 

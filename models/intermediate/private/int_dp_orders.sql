@@ -23,6 +23,7 @@ final as (
         orders.order_id,
         orders.customer_id as person_id,
         {{ month_start('orders.ordered_on') }} as order_month,
+        {{ make_date_from_parts('extract(year from orders.ordered_on)', 1, 1) }} as order_year,
         orders.service,
         customers.customer_type,
         orders.price_sek,
