@@ -48,6 +48,7 @@ from typing import Any
 
 import duckdb
 
+from privacy_warehouse import dp_datasheet
 from privacy_warehouse.dp_ledger import (
     BUDGET_TOLERANCE,
     LEDGER,
@@ -413,11 +414,11 @@ def release_measurement(measurement: Measurement, frame):
     for measure in table.measures:
         name = measure["name"]
         half_width = measurement.half_widths.get(name)
-        value = pl.col(name).cast(pl.Float64)
-        if measure.get("count"):
-            columns.append(value.round(0).alias(name))
+        # Counts and sums are of integers (money in whole SEK): BIGINT, as every published count.
+        if measure.get("count") or measure.get("sum"):
+            columns.append(pl.col(name).cast(pl.Float64).round(0).cast(pl.Int64).alias(name))
         else:
-            columns.append(value.round(2).alias(name))
+            columns.append(pl.col(name).cast(pl.Float64).alias(name))
         columns.append(pl.lit(None if half_width is None else round(half_width, 2),
                               dtype=pl.Float64).alias(f"{name}_ci95"))
     result = result.with_columns(columns)
@@ -556,14 +557,17 @@ def budget_json(con: duckdb.DuckDBPyConnection, database: str, budget: Budget,
 
 
 def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: dict,
-            variables: dict, as_of: str, run_id: str, checksum) -> tuple[dict, dict]:
+            variables: dict, as_of: str, run_id: str, checksum) -> tuple[dict, dict, list]:
     """The publish's DP step: compute/store/charge (in the warehouse, read-write), then write the
-    tables into the new publication file and its Parquet. Returns (table entries, budget)."""
+    tables into the new publication file and its Parquet, each with its datasheet (DuckDB
+    comments, Parquet metadata). Returns (table entries, budget, datasheets)."""
+    from privacy_warehouse.datasheet import _literal, parquet_metadata
     from privacy_warehouse.report.evidence import sha256_file
 
     started = time.perf_counter()
-    budget = Budget.from_vars(variables)
+    budget = budget_of_vars = Budget.from_vars(variables)
     as_of_day = dt.date.fromisoformat(as_of)
+    sheets: list = []
     con = duckdb.connect(str(warehouse_path))
     try:
         database = con.execute("select current_database()").fetchone()[0]
@@ -589,10 +593,19 @@ def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: d
                 out.register("dp_rows", rows.select(columns).to_arrow())
                 out.execute(f"create table {relation} as select * from dp_rows order by all")
                 out.unregister("dp_rows")
+            types = {c: t for c, t, *_ in out.execute(f"describe {relation}").fetchall()}
+            sheet = dp_datasheet.datasheet_of(table, budget_of_vars, types)
+            sheets.append(sheet)
+            out.execute(f"comment on table {relation} is {_literal(sheet.text())}")
+            for column in sheet.columns:
+                out.execute(f"comment on column {relation}.{quote_identifier(column.name)} is "
+                            f"{_literal(column.text())}")
             path = parquet_dir / PUBLISHED_SCHEMA / f"{table.name}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
+            pairs = ", ".join(f"{_literal(k)}: {_literal(v)}"
+                              for k, v in parquet_metadata(sheet, as_of).items())
             out.execute(f"copy (select * from {relation} order by all) to '{path}' "
-                        "(format parquet, compression zstd)")
+                        f"(format parquet, compression zstd, kv_metadata {{{pairs}}})")
             row_count, content = checksum(out, relation)
             entries[f"{PUBLISHED_SCHEMA}.{table.name}"] = {
                 "row_count": row_count, "content_checksum": content,
@@ -604,23 +617,26 @@ def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: d
     finally:
         out.close()
     budget_summary["seconds"] = round(time.perf_counter() - started, 2)
-    return entries, budget_summary
+    return entries, budget_summary, sheets
 
 
 
 def publish_step(warehouse_path: Path, new_file: Path, parquet_dir: Path, build,
-                 tables: dict[str, dict], checksum) -> dict:
-    """The publish's call: release the DP tables into the new file, add them to `tables` and
-    return the budget for publication.json. `checksum` is the publish's content checksum.
+                 tables: dict[str, dict], checksum, sheets: list | None = None) -> dict:
+    """The publish's call: release the DP tables into the new file, add them to `tables` (and
+    their datasheets to `sheets`, for the release's README) and return the budget for
+    publication.json. `checksum` is the publish's content checksum.
     Raises DpReleaseError (BudgetExceeded included): the publish refuses."""
     from privacy_warehouse.personal_data import project_vars
 
     try:
-        entries, budget = release(
+        entries, budget, dp_sheets = release(
             Path(warehouse_path), Path(new_file), Path(parquet_dir), build.manifest,
             project_vars(build.project_dir, build.build_vars), build.as_of, build.run_id,
             checksum)
     except duckdb.Error as error:
         raise DpReleaseError(f"differentially private tables: {error}") from None
     tables.update(entries)
+    if sheets is not None:
+        sheets.extend(dp_sheets)
     return budget

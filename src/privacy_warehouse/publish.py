@@ -447,7 +447,7 @@ def publish(
             try:
                 dp_budget = dp_release.publish_step(warehouse_path, new_file,
                                                     staging / "release" / "parquet", build,
-                                                    tables, content_checksum)
+                                                    tables, content_checksum, sheets)
             except dp_release.DpReleaseError as error:
                 raise PublishRefused(str(error)) from None
 
