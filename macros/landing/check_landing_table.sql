@@ -9,6 +9,7 @@
     parses from macros/landing/landing_dependencies.sql (written from the declarations).
 #}
 {% macro check_landing_table(source_name, table_name) -%}
+    {{- config(**landing_model_config()) -}}
     {%- set relation = source(source_name, table_name) -%}
     {%- for parent in declared_landing_references().get(source_name ~ '.' ~ table_name, []) -%}
         {%- do ref(landing_base_model(parent)) -%}
@@ -95,11 +96,108 @@
         {%- endif -%}
     {%- endfor -%}
 
-with source_rows as (
+    {%- set record_id_sql = primary_key[0] if primary_key | length == 1
+        else "concat_ws(':', " ~ primary_key | join(', ') ~ ")" -%}
 
-    select * from {{ relation }}
+with
+{%- if is_incremental() %}
+{#- Incremental (DuckDB, landing_model_config): judge the files not judged yet, and re-judge
+    only the old rows whose verdict they, or a moved as_of, can change (docs/architecture.md).
+    A verdict depends on the row's own values, on the other rows of its id, on its parents'
+    acceptance and, for a row timestamped after as_of, on as_of; nothing else. #}
+
+judged_files as (
+
+    select distinct landed_file from {{ this }}
 
 ),
+
+new_rows as (
+
+    select
+        {% for name in column_names %}{{ name }},
+        {% endfor -%}
+        landed_file
+    from {{ relation }}
+    where landed_file not in (select judged_files.landed_file from judged_files)
+
+),
+
+{#- The ids whose rows are read again and judged again. Every row of such an id is re-read, so
+    the identity checks see them all and delete+insert replaces the id's rows as a whole.
+    The same sets are models of their own, to be counted and tested:
+    quarantine.landing_repeated_ids and quarantine.landing_late_parents. #}
+rejudged_ids as (
+
+    {#- The new rows' ids: a new row whose id an old row has re-judges the old row. #}
+    select {{ record_id_sql }} as record_id from new_rows
+    {%- for column in columns if column.meta.get('references') %}
+        {%- set targets = [column.meta.references] if column.meta.references is string
+            else column.meta.references.values() | list | sort %}
+        {%- for target in targets %}
+            {%- set parts = target.split('.') %}
+    union
+    {#- A parent accepted in this build (a late parent) or no longer accepted (its id repeated):
+        the rows that point at it and whose verdict the reference decided or can decide. #}
+    select judged.record_id
+    from {{ this }} as judged
+    where
+        judged.{{ column.name }} in (
+            select parent.{{ parts[2] }}
+            from {{ ref('base_' ~ parts[0] ~ '__' ~ parts[1]) }} as parent
+            where parent.rejection_reason is null
+        )
+        and judged.rejection_reason = 'unknown_reference'
+        and judged.rejected_column = '{{ column.name }}'
+    union
+    select judged.record_id
+    from {{ this }} as judged
+    where
+        judged.{{ column.name }} in (
+            select parent.{{ parts[2] }}
+            from {{ ref('base_' ~ parts[0] ~ '__' ~ parts[1]) }} as parent
+            where parent.rejection_reason is not null
+        )
+        and (judged.rejection_reason is null or judged.rejection_reason = 'unknown_reference')
+        {%- endfor %}
+    {%- endfor %}
+    {%- if own_time %}
+    union
+    {#- as_of moved: a row timestamped after it is accepted once as_of reaches it, and a row
+        accepted under a later as_of is rejected under an earlier one. #}
+    select judged.record_id
+    from {{ this }} as judged
+    where
+        judged.rejection_reason = 'timestamp_after_as_of'
+        or cast(judged.{{ own_time }} as date) > {{ as_of_date() }}
+    {%- endif %}
+
+),
+
+source_rows as (
+
+    select * from new_rows
+    union all
+    select
+        {% for name in column_names %}judged.{{ name }},
+        {% endfor -%}
+        judged.landed_file
+    from {{ this }} as judged
+    where judged.record_id in (select rejudged_ids.record_id from rejudged_ids)
+
+),
+{%- else %}
+
+source_rows as (
+
+    select
+        {% for name in column_names %}{{ name }},
+        {% endfor -%}
+        {{ landed_file_column() }} as landed_file
+    from {{ relation }}
+
+),
+{%- endif %}
 
 {#- Ids that occur more than once, counted by an aggregate (which spills to disk) rather than a
     window over every row and column (which holds them all: the largest table ran out of memory). #}
@@ -139,7 +237,8 @@ counted as (
     select
         *,
         count(*) over (partition by {{ column_names | join(', ') }}) as identical_rows,
-        row_number() over (partition by {{ column_names | join(', ') }} order by {{ primary_key | join(', ') }}) as copy_number
+        {#- The first landed copy is the one kept: by file name, the same in every build. #}
+        row_number() over (partition by {{ column_names | join(', ') }} order by landed_file, {{ primary_key | join(', ') }}) as copy_number
     from with_id_counts
     where rows_with_id > 1
 
@@ -153,6 +252,7 @@ judged as (
     select
         {% for name in column_names %}counted.{{ name }},
         {% endfor -%}
+        counted.landed_file,
         '{{ source_name }}.{{ table_name }}' as source_table,
         {%- if primary_key | length == 1 %}
         counted.{{ primary_key[0] }} as record_id,
@@ -179,6 +279,7 @@ checked as (
     select
         {% for name in column_names %}{{ name }},
         {% endfor -%}
+        landed_file,
         source_table,
         record_id,
         nullif(split_part(verdict, '|', 1), '') as rejection_reason,

@@ -108,8 +108,16 @@ def _check_files(con: duckdb.DuckDBPyConnection, table: ContractTable, files: li
                 )
 
 
-def table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConnection) -> str:
-    """The DuckDB SELECT of the table's rows in the contract's types, after checking its files."""
+# The column the DuckDB views add: the name of the file a row landed in (never a value of the
+# row). The quarantine models are incremental by landed file on DuckDB: a file already judged is
+# not judged again (docs/architecture.md, "Daily builds"). Files are immutable once landed.
+LANDED_FILE_COLUMN = "landed_file"
+
+
+def table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConnection,
+                 with_landed_file: bool = False) -> str:
+    """The DuckDB SELECT of the table's rows in the contract's types, after checking its files;
+    `with_landed_file` adds the file's name (within the table's folder) as `landed_file`."""
     folder = Path(raw_root) / table.system / table.name
     files = sorted(str(path) for path in folder.glob("*.parquet"))
     if not files:
@@ -119,22 +127,29 @@ def table_select(raw_root: Path, table: ContractTable, con: duckdb.DuckDBPyConne
                 "(the contract, ../shared/contracts/raw-sources.md, requires it)."
             )
         nulls = ", ".join(f"cast(null as {data_type}) as {column}" for column, data_type in table.columns)
-        return f"select {nulls} where false"
+        landed = f", cast(null as varchar) as {LANDED_FILE_COLUMN}" if with_landed_file else ""
+        return f"select {nulls}{landed} where false"
     _check_files(con, table, files)
     typed = ", ".join(f"cast({column} as {data_type}) as {column}" for column, data_type in table.columns)
     listed = ", ".join(quote_literal(f) for f in files)
     # union_by_name: daily batch files may carry different extra columns, which are ignored.
-    return f"select {typed} from read_parquet([{listed}], union_by_name = true)"
+    if not with_landed_file:
+        return f"select {typed} from read_parquet([{listed}], union_by_name = true)"
+    # filename = true adds the file's path; only its last part is kept (the zone's location is
+    # not a fact about the row, and moving the zone must not make every file look new).
+    return (f"select {typed}, regexp_extract(filename, '[^/]+$') as {LANDED_FILE_COLUMN} "
+            f"from read_parquet([{listed}], union_by_name = true, filename = true)")
 
 
 def check_zone(raw_root: Path, contract: list[ContractTable],
-               con: duckdb.DuckDBPyConnection | None = None) -> list[tuple[ContractTable, str]]:
+               con: duckdb.DuckDBPyConnection | None = None,
+               with_landed_file: bool = False) -> list[tuple[ContractTable, str]]:
     """Check the whole zone (the first breach raises LandingZoneError) and return every
     table's SELECT; nothing is written, so a breach stops a load before it starts."""
     own = con is None
     con = duckdb.connect() if own else con
     try:
-        return [(table, table_select(raw_root, table, con)) for table in contract]
+        return [(table, table_select(raw_root, table, con, with_landed_file)) for table in contract]
     finally:
         if own:
             con.close()
@@ -155,7 +170,8 @@ def zone_views_json(raw_root: str, contract_json: str) -> str:
         for t in json.loads(contract_json)
     ]
     try:
-        views = [[table.name, select] for table, select in check_zone(Path(raw_root), contract)]
+        views = [[table.name, select]
+                 for table, select in check_zone(Path(raw_root), contract, with_landed_file=True)]
     except LandingZoneError as error:
         return json.dumps({"problem": str(error), "views": []})
     return json.dumps({"problem": None, "views": views})

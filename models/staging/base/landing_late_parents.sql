@@ -1,0 +1,58 @@
+{#
+    The second set a day re-judges (issue 20): one row per landing row and reference whose
+    referenced parent landed in a later file than the row itself. Until the parent's file
+    landed, the row was rejected for an unknown reference; the build that brought the parent
+    judged it again (check_landing_table). Landing order is the order of the files' names
+    (docs/decisions.md, issue 20). Empty where the engine's loader does not keep the file a row
+    landed in (PostgreSQL, Spark).
+#}
+{%- do depend_on_landing_models(['base_']) -%}
+{%- set pairs = [] -%}
+{%- for node in landing_tables() -%}
+    {%- set type_columns = {} -%}
+    {%- for subject in node.meta.subjects if subject.type_column -%}
+        {%- do type_columns.update({subject.column: subject.type_column}) -%}
+    {%- endfor -%}
+    {%- for column in node.columns.values() if column.meta.get('references') -%}
+        {%- set targets = {'': column.meta.references} if column.meta.references is string
+            else column.meta.references -%}
+        {%- for subject_type, target in targets.items() | sort -%}
+            {%- do pairs.append({
+                'child': node, 'column': column.name, 'target': target.split('.'),
+                'type_column': type_columns.get(column.name) if subject_type else none,
+                'subject_type': subject_type,
+            }) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endfor %}
+
+with late_parents as (
+    {%- for pair in pairs %}
+        {%- set parent_model = 'base_' ~ pair.target[0] ~ '__' ~ pair.target[1] %}
+
+    select
+        '{{ pair.child.source_name }}.{{ pair.child.name }}' as source_table,
+        child.record_id,
+        '{{ pair.column }}' as reference_column,
+        '{{ pair.target[0] }}.{{ pair.target[1] }}' as parent_table,
+        child.landed_file,
+        min(parent.landed_file) as parent_landed_file,
+        child.rejection_reason
+    from {{ ref('base_' ~ pair.child.source_name ~ '__' ~ pair.child.name) }} as child
+    inner join {{ ref(parent_model) }} as parent
+        on
+            child.{{ pair.column }} = parent.{{ pair.target[2] }}
+            and parent.rejection_reason is null
+            and parent.landed_file > child.landed_file
+    {%- if pair.type_column %}
+    where child.{{ pair.type_column }} = '{{ pair.subject_type }}'
+    {%- endif %}
+    group by child.record_id, child.landed_file, child.rejection_reason
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+)
+
+select * from late_parents
