@@ -89,6 +89,9 @@ class StepResult:
     returncode: int
     log: str | None = None
     extra: dict = field(default_factory=dict)
+    # The machine's 1-minute load average when the step started and ended: the machine is shared,
+    # and a figure means little without the load it was measured under.
+    load_average: list[float] = field(default_factory=list)
 
 
 def run_measured(name: str, command: list[str], env: dict[str, str], cwd: Path,
@@ -96,6 +99,7 @@ def run_measured(name: str, command: list[str], env: dict[str, str], cwd: Path,
     """Run `command`, its output to `log_path`; wall time and peak RSS of its process tree."""
     say(f"{name}: {' '.join(_shorten(c) for c in command)}")
     sink = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    load_at_start = round(os.getloadavg()[0], 2)
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -108,6 +112,8 @@ def run_measured(name: str, command: list[str], env: dict[str, str], cwd: Path,
     proc.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss (KiB) is the peak of the one largest process: a floor under the summed peak.
     peak = max(sampler.peak, usage.ru_maxrss * 1024)
-    say(f"{name}: {wall:.1f} s, peak {peak / 1024**2:,.0f} MiB, exit {proc.returncode}")
+    load = [load_at_start, round(os.getloadavg()[0], 2)]
+    say(f"{name}: {wall:.1f} s, peak {peak / 1024**2:,.0f} MiB, exit {proc.returncode}, "
+        f"load {load[0]:.1f} -> {load[1]:.1f}")
     return StepResult(name, command, round(wall, 3), peak, proc.returncode,
-                      str(log_path) if log_path else None)
+                      str(log_path) if log_path else None, load_average=load)

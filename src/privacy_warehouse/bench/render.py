@@ -30,6 +30,8 @@ def _seconds(step: dict | None, floor: dict | None = None) -> str:
     if step is None:
         return "–"
     text = f"{step['wall_s']:.1f} s"
+    if step.get("load_average"):
+        text += f" (load {step['load_average'][0]:.1f}→{step['load_average'][1]:.1f})"
     if step.get("returncode"):
         text += f" (exit {step['returncode']})"
     return text
@@ -41,7 +43,7 @@ def render_markdown(report: dict) -> str:
     lines = [f"# Benchmark {report['date']} (commit {report['git_commit']})", ""]
     lines += ["Measured by `make bench` (`privacy-warehouse bench`); how each figure is taken is "
               "in `src/privacy_warehouse/bench/`.", ""]
-    lines += ["## Targets (issue 14)", "", "| target | limit | measured | |", "|---|---|---|---|"]
+    lines += ["## Targets (issues 14 and 20)", "", "| target | limit | measured | |", "|---|---|---|---|"]
     for target in report["targets"]:
         lines.append(f"| {target['target']} | {target['limit']} | {target['shown']} | "
                      f"**{target['status']}** |")

@@ -37,6 +37,8 @@ TARGET_OVERHEAD_SHARE = 0.25
 TARGET_INCREMENTAL_SHARE = 0.10
 TARGET_PUBLISH_SECONDS = 60.0
 TARGET_PUBLISH_PEAK_BYTES = 2 * 1024**3
+# Issue 20: at scale 1, the day's build (after one landed day) in under 10 s.
+TARGET_SMALL_DAY_SECONDS = 10.0
 
 
 def zone_matches(zone: Path, scale: float, seed: int, as_of: str, day: str | None = None) -> bool:
@@ -515,6 +517,19 @@ def evaluate_targets(scales: list[dict]) -> list[dict]:
         lambda st, d, s: (d["incremental_share"],
                           f"{d['incremental_share']:.0%} ({st['incremental']['wall_s']:.1f} s)",
                           d["incremental_share"] < TARGET_INCREMENTAL_SHARE))
+    small = next((s for s in scales if s["scale"] == 1.0
+                  and "incremental" in (s.get("steps") or {})), None)
+    if small is None:
+        targets.append({"key": "small_day_seconds", "target": "one incremental day (scale 1)",
+                        "limit": f"< {TARGET_SMALL_DAY_SECONDS:.0f} s", "scale": None,
+                        "measured": None, "shown": "not measured", "status": "n/a"})
+    else:
+        day = small["steps"]["incremental"]
+        targets.append({"key": "small_day_seconds", "target": "one incremental day (scale 1)",
+                        "limit": f"< {TARGET_SMALL_DAY_SECONDS:.0f} s", "scale": 1.0,
+                        "measured": day["wall_s"], "shown": f"{day['wall_s']:.1f} s",
+                        "status": "pass" if day["returncode"] == 0
+                        and day["wall_s"] < TARGET_SMALL_DAY_SECONDS else "miss"})
     return targets
 
 
