@@ -30,27 +30,27 @@ with late_parents as (
     {%- for pair in pairs %}
         {%- set parent_model = 'base_' ~ pair.target[0] ~ '__' ~ pair.target[1] %}
 
-    select
-        '{{ pair.child.source_name }}.{{ pair.child.name }}' as source_table,
-        child.record_id,
-        '{{ pair.column }}' as reference_column,
-        '{{ pair.target[0] }}.{{ pair.target[1] }}' as parent_table,
-        child.landed_file,
-        min(parent.landed_file) as parent_landed_file,
-        child.rejection_reason
-    from {{ ref('base_' ~ pair.child.source_name ~ '__' ~ pair.child.name) }} as child
-    inner join {{ ref(parent_model) }} as parent
-        on
-            child.{{ pair.column }} = parent.{{ pair.target[2] }}
-            and parent.rejection_reason is null
-            and parent.landed_file > child.landed_file
-    {%- if pair.type_column %}
-    where child.{{ pair.type_column }} = '{{ pair.subject_type }}'
-    {%- endif %}
-    group by child.record_id, child.landed_file, child.rejection_reason
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ pair.child.source_name }}.{{ pair.child.name }}' as source_table,
+            child.record_id,
+            '{{ pair.column }}' as reference_column,
+            '{{ pair.target[0] }}.{{ pair.target[1] }}' as parent_table,
+            child.landed_file,
+            min(parent.landed_file) as parent_landed_file,
+            child.rejection_reason
+        from {{ ref('base_' ~ pair.child.source_name ~ '__' ~ pair.child.name) }} as child
+        inner join {{ ref(parent_model) }} as parent
+            on
+                child.{{ pair.column }} = parent.{{ pair.target[2] }}
+                and parent.rejection_reason is null
+                and child.landed_file < parent.landed_file
+        {%- if pair.type_column %}
+            where child.{{ pair.type_column }} = '{{ pair.subject_type }}'
+        {%- endif %}
+        group by child.record_id, child.landed_file, child.rejection_reason
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 )

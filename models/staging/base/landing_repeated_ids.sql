@@ -5,22 +5,31 @@
     rows that point at the id are judged again when its acceptance changes. Landing order is
     the order of the files' names (docs/decisions.md, issue 20). Empty where the engine's loader
     does not keep the file a row landed in (PostgreSQL, Spark).
+
+    Cheap by construction: an id that repeats always has a row rejected as `duplicate_row` or
+    `conflicting_duplicate_id` (the identity checks come before every other rule but a missing
+    key), so only those ids are looked up again instead of grouping every landed row.
 #}
 {%- do depend_on_landing_models(['base_']) -%}
 
 with landed_ids as (
     {%- for node in landing_tables() %}
+        {%- set model = ref('base_' ~ node.source_name ~ '__' ~ node.name) %}
 
-    select
-        '{{ node.source_name }}.{{ node.name }}' as source_table,
-        record_id,
-        landed_file,
-        rejection_reason
-    from {{ ref('base_' ~ node.source_name ~ '__' ~ node.name) }}
-    where record_id is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ node.source_name }}.{{ node.name }}' as source_table,
+            landed.record_id,
+            landed.landed_file,
+            landed.rejection_reason
+        from {{ model }} as landed
+        where landed.record_id in (
+                select repeated.record_id
+                from {{ model }} as repeated
+                where repeated.rejection_reason in ('duplicate_row', 'conflicting_duplicate_id')
+            )
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
