@@ -96,6 +96,25 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {%- if is_incremental() -%}
+        {#- Files are immutable once landed: a file judged before that is gone, or holds another
+            number of rows, would leave its old rows here (an erased or corrected extract). Stop,
+            naming the files (names only, never a value) and the way out. -#}
+        {%- set changed_files = run_query(
+            "select judged.landed_file from (select landed_file, count(*) as landed_rows from " ~ this
+            ~ " group by landed_file) as judged left join (select landed_file, count(*) as landed_rows from "
+            ~ relation ~ " group by landed_file) as landed on landed.landed_file = judged.landed_file"
+            ~ " where landed.landed_rows is distinct from judged.landed_rows order by 1 limit 5"
+        ).columns[0].values() -%}
+        {%- if changed_files | length > 0 -%}
+            {{- exceptions.raise_compiler_error(
+                "Landing zone: " ~ source_name ~ "." ~ table_name ~ " file(s) " ~ changed_files | join(', ')
+                ~ " were judged by an earlier build but are now gone or hold another number of rows."
+                ~ " Landed files are immutable; to take in a changed extract, rebuild with"
+                ~ " `dbt build --full-refresh`."
+            ) -}}
+        {%- endif -%}
+    {%- endif -%}
     {%- set record_id_sql = primary_key[0] if primary_key | length == 1
         else "concat_ws(':', " ~ primary_key | join(', ') ~ ")" -%}
 

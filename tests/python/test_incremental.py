@@ -138,11 +138,18 @@ def test_full_build_then_a_day_equals_a_full_build_of_everything(tmp_path):
     assert daily.query("select source_table, landed_files, landed_rows, rejected_rows "
                        "from quarantine.landing_repeated_ids "
                        f"where record_id = '{repeated_order}'") == [("booking.orders", 2, 2, 2)]
-    assert daily.query("select source_table, reference_column, rejection_reason "
+    assert daily.query("select source_table, reference_column, landed_rows, rejected_rows "
                        "from quarantine.landing_late_parents "
-                       f"where record_id = '{LATE_ORDER}'") == [("booking.orders", "customer_id", None)]
+                       f"where record_id = '{LATE_ORDER}'") == [("booking.orders", "customer_id", 1, 0)]
     assert daily.query("select count(*) from staging.stg_booking__orders "
                        f"where order_id = '{repeated_order}'") == [(0,)]
+
+
+    # A judged file that is gone (an erased extract) stops the build instead of leaving its rows.
+    (landing_zone / "booking" / "orders" / f"part-{DAY_TWO}-repeat.parquet").unlink()
+    gone = daily.build("-s", "base_booking__orders", as_of=DAY_TWO.isoformat())
+    assert gone.returncode != 0
+    assert f"part-{DAY_TWO}-repeat.parquet" in gone.output and "--full-refresh" in gone.output
 
 
 def test_a_new_key_recomputes_every_pseudonym_incrementally(tmp_path):

@@ -36,18 +36,28 @@ with late_parents as (
             '{{ pair.column }}' as reference_column,
             '{{ pair.target[0] }}.{{ pair.target[1] }}' as parent_table,
             child.landed_file,
-            min(parent.landed_file) as parent_landed_file,
-            child.rejection_reason
+            parent.parent_landed_file,
+            count(*) as landed_rows,
+            count(child.rejection_reason) as rejected_rows
         from {{ ref('base_' ~ pair.child.source_name ~ '__' ~ pair.child.name) }} as child
-        inner join {{ ref(parent_model) }} as parent
+        inner join (
+            {#- The first file that brought an accepted row of each parent id. #}
+            select
+                {{ pair.target[2] }} as parent_id,
+                min(landed_file) as parent_landed_file
+            from {{ ref(parent_model) }}
+            where rejection_reason is null
+            group by {{ pair.target[2] }}
+        ) as parent
             on
-                child.{{ pair.column }} = parent.{{ pair.target[2] }}
-                and parent.rejection_reason is null
-                and child.landed_file < parent.landed_file
-        {%- if pair.type_column %}
-            where child.{{ pair.type_column }} = '{{ pair.subject_type }}'
-        {%- endif %}
-        group by child.record_id, child.landed_file, child.rejection_reason
+                child.{{ pair.column }} = parent.parent_id
+                and child.landed_file < parent.parent_landed_file
+        where
+            child.record_id is not null
+            {%- if pair.type_column %}
+                and child.{{ pair.type_column }} = '{{ pair.subject_type }}'
+            {%- endif %}
+        group by child.record_id, child.landed_file, parent.parent_landed_file
         {%- if not loop.last %}
             union all
         {%- endif %}
