@@ -166,6 +166,7 @@ class Lineage:
         self.scopes: dict[str, Scope] = {}
         self.errors: dict[str, str] = {}
         self.project_dir = project_dir
+        self._in_progress: set[tuple[str, str]] = set()
         for uid, source in self.sources.items():
             self._add_schema(uid, list(source["columns"]))
         for uid in self._topological():
@@ -240,9 +241,16 @@ class Lineage:
             source = self.sources[uid]
             return frozenset({Origin(f"{source['source_name']}.{source['name']}.{column.lower()}", ())})
         scope = self.scopes.get(uid)
-        if scope is None:
+        if scope is None or (uid, column.lower()) in self._in_progress:
+            # An incremental model's compiled SQL reads the model itself (`{{ this }}`: its rows
+            # of earlier builds, made by the same SQL); that branch adds no origin the others do
+            # not give, and following it would never end.
             return frozenset()
-        return frozenset(self._trace(scope, column.lower()))
+        self._in_progress.add((uid, column.lower()))
+        try:
+            return frozenset(self._trace(scope, column.lower()))
+        finally:
+            self._in_progress.discard((uid, column.lower()))
 
     def _trace(self, scope: Scope, column: str) -> set[Origin]:
         found: set[Origin] = set()

@@ -395,3 +395,16 @@ def test_spark_and_postgres_forms_of_pseudonymise_are_known_and_only_with_their_
     assert problems == []
     assert [p for p in _traced(postgres.format(key="'secret'"), "postgres")[1]
             if "hmac_unkeyed" in p]
+
+
+def test_an_incremental_model_reading_itself_is_traced_through_its_other_branches():
+    """An incremental model's compiled SQL reads its own earlier rows (`{{ this }}`, the
+    quarantine models after a day's build): the trace ends there and keeps the origins of the
+    other branches (it recursed without end before issue 20's fix)."""
+    steps, _ = _traced(
+        "with new_rows as (select phone from raw.leads), "
+        "source_rows as (select phone from new_rows union all "
+        "select judged.value as phone from bizdev.leads_planted as judged "
+        "where judged.value in (select phone from new_rows)) "
+        "select phone as value from source_rows")
+    assert steps == [()]
