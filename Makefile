@@ -23,7 +23,7 @@ SEED ?= 42
 DBT_VARS ?= $(if $(filter command line environment,$(origin AS_OF)),{"as_of": "$(AS_OF)"},{})
 AS_OF ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: setup key data build publish report run test lint bench clean
+.PHONY: setup key data build docs publish report run test lint bench clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -52,13 +52,21 @@ build: setup key data
 	@echo "Warehouse: $(DUCKDB_PATH)"
 	@echo "dbt results: $(CURDIR)/target/run_results.json"
 
+# dbt's docs site, in a target folder of its own: every dbt command rewrites target/'s
+# run_results.json and manifest.json, and the publish audits the build's. Works on a warehouse
+# never built (the catalog then lists no tables) and needs no key. `make report` links it
+# (privacy_warehouse.report reads DBT_DOCS_TARGET, target/docs).
+docs: setup
+	$(BIN)/dbt docs generate --static --vars '$(DBT_VARS)' --target-path $(CURDIR)/target/docs
+	@echo "dbt docs: $(CURDIR)/target/docs/static_index.html (one file, opens from disk)"
+
 publish: setup key
 	$(BIN)/privacy-warehouse publish --vars '$(DBT_VARS)'
 
 report: setup
 	$(BIN)/privacy-warehouse report
 
-run: build publish report
+run: build publish docs report
 
 lint: setup key
 	$(BIN)/ruff check src tests/python

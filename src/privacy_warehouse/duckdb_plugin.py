@@ -16,6 +16,11 @@ never in the warehouse file.
 The on-run-start hook (macros/landing/register_landing_zone.sql) calls `landing_zone_views`, so
 the DuckDB build checks the landing zone with the same Python the PostgreSQL and Spark loaders
 run: one implementation, the same messages.
+
+dbt's commands that run no model's SQL (`dbt compile`, `dbt ls`, `dbt docs generate`, ...) get
+no key and no pads: they need neither, and a new clone's first `dbt compile` should not ask for
+a secret. This fails closed: a pseudonym computed without the pad table stops on the missing
+table, it is never computed unkeyed.
 """
 
 from __future__ import annotations
@@ -25,12 +30,22 @@ from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.flags import get_flags
 from duckdb.sqltypes import VARCHAR
 
 from privacy_warehouse import landing_checks
 from privacy_warehouse.pseudonyms import load_master_key, load_pad_table, purpose_pads
 
 PURPOSES_CSV = Path("seeds") / "policy" / "policy_purposes.csv"
+
+# dbt's commands (flags.WHICH) that compile, list or describe the project but run no model's SQL.
+# `dbt show` is not one of them: it runs the model's SELECT, pseudonyms included.
+COMMANDS_WITHOUT_PSEUDONYMS = frozenset({"compile", "list", "ls", "parse", "generate", "serve", "debug"})
+
+
+def dbt_command() -> str | None:
+    """The dbt command this process runs (`build`, `compile`, `generate` for docs generate ...)."""
+    return getattr(get_flags(), "WHICH", None)
 
 
 def read_purposes(path: Path) -> list[str]:
@@ -40,6 +55,9 @@ def read_purposes(path: Path) -> list[str]:
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self._pads = None
+        if dbt_command() in COMMANDS_WITHOUT_PSEUDONYMS:
+            return
         # Fails fast (before any model runs) when the key is missing or short.
         master_key = load_master_key(
             key_env_var=plugin_config.get("key_env_var", "PSEUDONYMISATION_KEY"),
@@ -51,7 +69,8 @@ class Plugin(BasePlugin):
         self._pads = purpose_pads(master_key, purposes)
 
     def configure_connection(self, conn) -> None:
-        load_pad_table(conn, self._pads)
+        if self._pads is not None:
+            load_pad_table(conn, self._pads)
         # Reads the landing zone's files: not a constant to fold or cache.
         conn.create_function(
             landing_checks.FUNCTION_NAME,
@@ -63,4 +82,5 @@ class Plugin(BasePlugin):
 
     def configure_cursor(self, cursor) -> None:
         # Every thread's cursor is a connection of its own: temporary tables are not shared.
-        load_pad_table(cursor, self._pads)
+        if self._pads is not None:
+            load_pad_table(cursor, self._pads)

@@ -53,6 +53,9 @@ from privacy_warehouse.report.evidence import (
 )
 
 HERE = Path(__file__).parent
+# Where `make docs` writes dbt's docs site, inside the build's target folder: a target of its
+# own, because `dbt docs generate` rewrites run_results.json and manifest.json.
+DBT_DOCS_TARGET = "docs"
 NAV = [
     ("index.html", "Overview"),
     ("traceability.html", "Traceability"),
@@ -101,16 +104,19 @@ def _settings(build: Build):
 
 def _copy_dbt_docs(target_path: Path, folder: Path, manifest: dict,
                    shapes: dict[str, str]) -> bool:
-    """dbt's docs site, if `dbt docs generate` ran: one file, the scrubbed manifest inlined.
+    """dbt's docs site, if `dbt docs generate` ran (`make docs` writes it to DBT_DOCS_TARGET,
+    or a plain `dbt docs generate` to the build's target folder): one file, the scrubbed
+    manifest of the build inlined.
 
     As `dbt docs generate --static` does, so it opens from disk (the plain index.html fetches
     manifest.json, which browsers refuse for file:// pages); but with our scrubbed manifest.
     """
-    index = Path(target_path) / "index.html"
-    if not index.is_file():
+    docs = next((folder for folder in (Path(target_path) / DBT_DOCS_TARGET, Path(target_path))
+                 if (folder / "index.html").is_file()), None)
+    if docs is None:
         return False
-    html = index.read_text(encoding="utf-8")
-    catalog_path = Path(target_path) / "catalog.json"
+    html = (docs / "index.html").read_text(encoding="utf-8")
+    catalog_path = docs / "catalog.json"
     catalog = catalog_path.read_text(encoding="utf-8") if catalog_path.is_file() else "{}"
     scrubbed = json.dumps(scrub_manifest(manifest, shapes))
     if '"MANIFEST.JSON INLINE DATA"' in html:
