@@ -39,20 +39,37 @@ class PrivateFilesError(RuntimeError):
 
 @contextlib.contextmanager
 def terminate_as_exit() -> Iterator[None]:
-    """SIGTERM/SIGHUP become SystemExit(128 + signal) while active (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
+    """SIGTERM/SIGHUP become SystemExit(128 + signal) while active (main thread only).
+
+    The exit status is then 128 + signal whatever the SystemExit meets on its way out: a
+    library that calls back into Python may turn it into an error of its own (psycopg2's COPY
+    raised QueryCanceled "error in .read() call: SystemExit 143", and the loader exited 1), or
+    code may catch it and carry on. Once a signal was received, leaving the outermost block by
+    any way ends the process with 128 + signal, so a supervisor (and a test) can rely on it.
+    A nested block leaves that to the outermost one."""
+    if (threading.current_thread() is not threading.main_thread()
+            or getattr(signal.getsignal(signal.SIGTERM), "terminates_as_exit", False)):
         yield
         return
+    received: list[int] = []
 
     def _exit(signum, _frame):
+        received.append(signum)
         raise SystemExit(128 + signum)
 
+    _exit.terminates_as_exit = True
     previous = {signum: signal.signal(signum, _exit) for signum in CAUGHT_SIGNALS}
     try:
         yield
+    except BaseException:
+        if received:
+            raise SystemExit(128 + received[0]) from None
+        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if received:
+        raise SystemExit(128 + received[0])
 
 
 def ensure_private_dir(path: Path, mode: int = 0o700) -> Path:

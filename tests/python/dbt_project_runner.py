@@ -12,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +52,24 @@ class DbtResult:
 def _test_label(unique_id: str) -> str:
     # test.privacy_warehouse.privacy_k_anonymity_dim_customers_.hash -> privacy_k_anonymity_dim_customers_
     return unique_id.split(".")[2]
+
+
+def wait_for_state(reached: Callable[[], bool], process: subprocess.Popen, what: str,
+                   hang_guard_seconds: float = 600) -> None:
+    """Wait until `process` reports a state: `reached()` reads something it creates (a file, a
+    line of its log), never a moment. Fails if the process ends first. The time limit only turns
+    a hang into a failure, far beyond any run on a loaded machine: no test asserts a time."""
+    deadline = time.monotonic() + hang_guard_seconds
+    while not reached():
+        if process.poll() is not None:
+            raise AssertionError(f"ended before {what}: {process.communicate()}")
+        assert time.monotonic() < deadline, f"never {what} (hung?)"
+        time.sleep(0.01)
+
+
+def log_mentions(log: Path, text: str) -> Callable[[], bool]:
+    """For wait_for_state: dbt's log (or any file) mentions `text`."""
+    return lambda: log.exists() and text in log.read_text(errors="replace")
 
 
 TEST_KEY = "de334e996d4324ce35627c908baf1633c1277abba18751ac189182999617b954"

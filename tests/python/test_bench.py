@@ -130,10 +130,10 @@ def test_tree_rss_counts_a_grandchild(tmp_path):
         import subprocess, sys, time
         grandchild = subprocess.Popen([sys.executable, "-c",
             "import time; b = bytearray(60 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
-            "print('ready', flush=True); time.sleep(30)"], stdout=subprocess.PIPE)
+            "print('ready', flush=True); time.sleep(3600)"], stdout=subprocess.PIPE)
         grandchild.stdout.readline()
         print('ready', flush=True)
-        time.sleep(30)
+        time.sleep(3600)  # until the test kills it: alive however slow the test runs
     """)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
     try:

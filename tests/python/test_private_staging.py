@@ -9,6 +9,11 @@ staging happens before Spark starts; the session is replaced by a wait to be kil
 Each loader is killed half-way with SIGTERM (it cleans up on the way out) and with SIGKILL
 (nothing can run: what is left holds no readable raw data, and the next start sweeps it). The
 checks are shown failing once on a planted leftover: a 0644 staged CSV in the old place.
+
+No test depends on timing: each waits for a state the loader reports (load-postgres's FIFO in
+its work folder; the replaced Spark start prints a line once every table is staged), then sends
+the signal. The exit status is asserted because it is guaranteed: SIGKILL's by the kernel, and
+SIGTERM's (128 + 15) by private_files.terminate_as_exit whatever the signal interrupts.
 """
 
 from __future__ import annotations
@@ -18,21 +23,26 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from dbt_project_runner import PROJECT_ROOT, TEST_KEY
+from dbt_project_runner import PROJECT_ROOT, TEST_KEY, wait_for_state
 from privacy_warehouse import private_files
 from privacy_warehouse.generate import generate_landing_zone
 
 CLI = Path(sys.executable).parent / "privacy-warehouse"
-SPARK_WITHOUT_SPARK = """
+SPARK_STARTING = "spark starting"
+SPARK_WITHOUT_SPARK = f"""
 import sys, time
 from privacy_warehouse import load_spark
-load_spark.spark_session = lambda conf: time.sleep(600)  # Spark 'starting': the staged copy exists
+def spark_starting(conf):
+    # Spark 'starting': every table is staged. The state the test waits for, then a wait to be
+    # killed in (the test always ends this process).
+    print({SPARK_STARTING!r}, flush=True)
+    time.sleep(3600)
+load_spark.spark_session = spark_starting
 sys.exit(load_spark.run(load_spark_args()))
 """
 
@@ -69,30 +79,21 @@ def _system_tmp_staging(private: Path) -> list[str]:
     return [str(p) for p in (private.parent / "system-tmp").glob("load-*")]
 
 
-def _wait_for(predicate, process: subprocess.Popen, what: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if process.poll() is not None:
-            raise AssertionError(f"finished before {what}: {process.communicate()}")
-        assert time.monotonic() < deadline, f"never {what}"
-        time.sleep(0.005)
-
-
 def _work_folders(private: Path, prefix: str) -> list[Path]:
     return sorted(private.glob(f"{prefix}*"))
 
 
 def _signal_and_check(process, private: Path, prefix: str, signum: int) -> None:
     process.send_signal(signum)
-    process.communicate(timeout=120)
-    assert process.returncode != 0
+    process.communicate(timeout=600)
     assert readable_raw_copies(private) == []
     assert _system_tmp_staging(private) == []
     assert stat.S_IMODE(private.stat().st_mode) == 0o700
     if signum == signal.SIGTERM:
-        assert process.returncode == 128 + signal.SIGTERM
+        assert process.returncode == 128 + signal.SIGTERM  # private_files.terminate_as_exit
         assert _work_folders(private, prefix) == []  # removed on the way out
     else:
+        assert process.returncode == -signal.SIGKILL
         # SIGKILL: the folder stays until the next start, 0700 like its base.
         for folder in _work_folders(private, prefix):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -111,7 +112,7 @@ def test_a_killed_load_postgres_leaves_no_raw_copy(zone, postgres_server, tmp_pa
         return any(stat.S_ISFIFO(p.lstat().st_mode)
                    for p in private.glob("load-postgres-*/*.csv"))
 
-    _wait_for(streaming, process, "streaming a table")
+    wait_for_state(streaming, process, "streaming a table")
     # Streamed, never staged: the work folder holds a FIFO (no data at rest) and the lock.
     for path in private.glob("load-postgres-*/*"):
         assert stat.S_ISFIFO(path.lstat().st_mode) or path.stat().st_size == 0, path
@@ -124,25 +125,31 @@ def test_a_killed_load_postgres_leaves_no_raw_copy(zone, postgres_server, tmp_pa
 
 
 def load_spark_staging(zone: Path, private: Path) -> subprocess.Popen:
+    """load-spark up to its (replaced) Spark start: returns once every table is staged, as the
+    loader reports by the line SPARK_STARTING."""
     script = SPARK_WITHOUT_SPARK.replace("load_spark_args()", (
         "load_spark.argparse.Namespace(require_env_key=True, profiles_dir=None, target='spark', "
         f"project_dir={str(PROJECT_ROOT)!r}, raw_data_dir={str(zone)!r})"))
-    return subprocess.Popen([sys.executable, "-c", script], env=_env(private), cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-c", script], env=_env(private),
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    lines = []
+    for line in process.stdout:  # ends if the loader ends first
+        lines.append(line)
+        if line.strip() == SPARK_STARTING:
+            return process
+    process.wait()
+    raise AssertionError(f"load-spark ended before staging every table: {lines}, "
+                         f"{process.stderr.read()[-3000:]}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_killed_load_spark_leaves_no_raw_copy(zone, tmp_path, signum):
     private = tmp_path / "private"
     process = load_spark_staging(zone, private)
-
-    def staged() -> bool:
-        # Spark is 'starting' once the last table is staged; the page views are raw rows.
-        return len(list(private.glob("load-spark-*/*.parquet"))) >= 14
-
-    _wait_for(staged, process, "staging every table")
-    time.sleep(0.5)  # into the (replaced) Spark start
+    # Spark is 'starting' once every table is staged; the page views are raw rows.
     staged_files = list(private.glob("load-spark-*/*.parquet"))
+    assert len(staged_files) >= 14
     assert any("page_views" in p.name for p in staged_files)
     for path in staged_files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -152,17 +159,14 @@ def test_a_killed_load_spark_leaves_no_raw_copy(zone, tmp_path, signum):
     killed = set(_work_folders(private, "load-spark-"))
     live = load_spark_staging(zone, private)
     try:
-        def staged_alone() -> bool:
-            folders = set(_work_folders(private, "load-spark-"))
-            return (len(folders) == 1 and not folders & killed
-                    and len(list(private.glob("load-spark-*/*.parquet"))) >= 14)
-
-        _wait_for(staged_alone, live, "the next start staging alone")
+        folders = set(_work_folders(private, "load-spark-"))
+        assert len(folders) == 1 and not folders & killed, (folders, killed)
+        assert len(list(private.glob("load-spark-*/*.parquet"))) >= 14
         private_files.sweep_stale(private, "load-spark-")
         assert len(_work_folders(private, "load-spark-")) == 1  # the live one is not swept
     finally:
         live.send_signal(signal.SIGTERM)
-        live.communicate(timeout=120)
+        live.communicate(timeout=600)
     assert _work_folders(private, "load-spark-") == []
 
 

@@ -14,7 +14,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -22,7 +21,7 @@ import pytest
 
 import handwritten
 import landing
-from dbt_project_runner import PROJECT_ROOT, DbtProject
+from dbt_project_runner import PROJECT_ROOT, DbtProject, wait_for_state
 from privacy_warehouse import release_files
 from privacy_warehouse.pseudonyms import pseudonym
 from privacy_warehouse.publish import PublishRefused
@@ -220,13 +219,10 @@ def _publish_process(project: DbtProject, root: Path) -> subprocess.Popen:
 
 
 def _kill_while_staging(process: subprocess.Popen, publish_dir: Path, signum: int) -> None:
-    deadline = time.monotonic() + 120
-    while not list(publish_dir.glob(".incoming-*/analytics.duckdb")):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the publish never staged"
-        time.sleep(0.02)
+    wait_for_state(lambda: bool(list(publish_dir.glob(".incoming-*/analytics.duckdb"))), process,
+                   "the publish staging its file")
     process.send_signal(signum)
-    process.communicate(timeout=120)
+    process.communicate(timeout=600)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
