@@ -13,30 +13,17 @@
       accepted event, so the withdrawal is the latest word.
     - Rows repeated under one id are each honoured at their own time: the withdrawal counts from
       the earliest, and no grant between two of its copies outlives the later one.
-    An event naming no known subject (unknown_reference) stays rejected only.
+    A subject is resolved as every *_fail_closed model resolves it
+    (macros/rights/rejected_rows_naming_known_subjects.sql): an unreadable subject type matches
+    either type with that id; an event naming no known subject (unknown_reference) stays
+    rejected only.
 #}
 {%- set actions_listed = source_accepted_values('consent', 'consent_events', 'action') -%}
-{%- set channels_listed = source_accepted_values('consent', 'consent_events', 'channel') -%}
-{%- set types_listed = source_accepted_values('consent', 'consent_events', 'subject_type') %}
+{%- set channels_listed = source_accepted_values('consent', 'consent_events', 'channel') %}
 
 with rejected as (
 
-    select * from {{ ref('base_consent__consent_events') }}
-    where rejection_reason is not null
-
-),
-
-known_subjects as (
-
-    select
-        'customer' as subject_type,
-        customer_id as subject_id
-    from {{ ref('stg_booking__customers') }}
-    union all
-    select
-        'lead' as subject_type,
-        lead_id as subject_id
-    from {{ ref('stg_crm__leads') }}
+    {{ rejected_rows_naming_known_subjects('consent', 'consent_events') | indent(4) }}
 
 ),
 
@@ -54,8 +41,8 @@ read_rows as (
         rejected.source_table,
         rejected.record_id,
         rejected.event_id as consent_event_id,
-        known_subjects.subject_type,
-        known_subjects.subject_id,
+        rejected.known_subject_type as subject_type,
+        rejected.known_subject_id as subject_id,
         case when {{ enum_is_readable('rejected.channel', channels_listed) }} then rejected.channel end as readable_channel,
         case
             when rejected.occurred_at is null or cast(rejected.occurred_at as date) > {{ as_of_date() }}
@@ -70,12 +57,6 @@ read_rows as (
         rejected.rejection_reason,
         rejected.rejected_column
     from rejected
-    inner join known_subjects
-        on trim(rejected.subject_id) = known_subjects.subject_id
-            and (
-                rejected.subject_type = known_subjects.subject_type
-                or not {{ enum_is_readable('rejected.subject_type', types_listed) }}
-            )
     {#- Only a readable `granted` is not a withdrawal. #}
     where not coalesce(rejected.action = 'granted', false)
 

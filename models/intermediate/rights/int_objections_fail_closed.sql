@@ -9,29 +9,16 @@
     - A time that cannot be read, or lies after as_of, counts as as_of: the objection holds now.
     - Rows repeated under one id (conflicting_duplicate_id) are each honoured at their own time,
       so the objection counts from the earliest.
-    An objection naming no known subject (unknown_reference) stays rejected only.
+    A subject is resolved as every *_fail_closed model resolves it
+    (macros/rights/rejected_rows_naming_known_subjects.sql): an unreadable subject type matches
+    either type with that id; an objection naming no known subject (unknown_reference) stays
+    rejected only.
 #}
-{%- set scopes_listed = source_accepted_values('consent', 'objections', 'scope') -%}
-{%- set types_listed = source_accepted_values('consent', 'objections', 'subject_type') %}
+{%- set scopes_listed = source_accepted_values('consent', 'objections', 'scope') %}
 
 with rejected as (
 
-    select * from {{ ref('base_consent__objections') }}
-    where rejection_reason is not null
-
-),
-
-known_subjects as (
-
-    select
-        'customer' as subject_type,
-        customer_id as subject_id
-    from {{ ref('stg_booking__customers') }}
-    union all
-    select
-        'lead' as subject_type,
-        lead_id as subject_id
-    from {{ ref('stg_crm__leads') }}
+    {{ rejected_rows_naming_known_subjects('consent', 'objections') | indent(4) }}
 
 ),
 
@@ -48,8 +35,8 @@ read_rows as (
         rejected.source_table,
         rejected.record_id,
         rejected.objection_id,
-        known_subjects.subject_type,
-        known_subjects.subject_id,
+        rejected.known_subject_type as subject_type,
+        rejected.known_subject_id as subject_id,
         case when {{ enum_is_readable('rejected.scope', scopes_listed) }} then rejected.scope end as readable_scope,
         case
             when rejected.received_at is null or cast(rejected.received_at as date) > {{ as_of_date() }}
@@ -59,12 +46,6 @@ read_rows as (
         rejected.rejection_reason,
         rejected.rejected_column
     from rejected
-    inner join known_subjects
-        on trim(rejected.subject_id) = known_subjects.subject_id
-            and (
-                rejected.subject_type = known_subjects.subject_type
-                or not {{ enum_is_readable('rejected.subject_type', types_listed) }}
-            )
 
 ),
 
