@@ -42,7 +42,9 @@ kept as (
     from {{ ref('base_booking__invoice_lines') }} as lines
     inner join invoices on lines.invoice_id = invoices.invoice_id
     inner join landed_orders on lines.order_id = landed_orders.order_id
-    where lines.rejection_reason = 'unknown_reference'
+    where
+        {{ rejected_only_because_of_a_parent('lines', 'booking.invoice_lines', 'invoice_id') }}
+        or {{ rejected_only_because_of_a_parent('lines', 'booking.invoice_lines', 'order_id') }}
 
 )
 

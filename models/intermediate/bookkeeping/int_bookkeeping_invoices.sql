@@ -21,14 +21,6 @@ with accepted as (
 
 ),
 
-landed_customers as (
-
-    select distinct customer_id
-    from {{ ref('base_booking__customers') }}
-    where rejection_reason is not null and customer_id is not null
-
-),
-
 {# Typed as stg_booking__invoices types its rows. #}
 kept as (
 
@@ -42,8 +34,7 @@ kept as (
         invoices.due_date as due_on,
         true as customer_row_rejected
     from {{ ref('base_booking__invoices') }} as invoices
-    inner join landed_customers on invoices.customer_id = landed_customers.customer_id
-    where invoices.rejection_reason = 'unknown_reference' and invoices.rejected_column = 'customer_id'
+    where {{ rejected_only_because_of_a_parent('invoices', 'booking.invoices', 'customer_id') }}
 
 )
 

@@ -16,14 +16,6 @@ with accepted as (
 
 ),
 
-landed_customers as (
-
-    select distinct customer_id
-    from {{ ref('base_booking__customers') }}
-    where rejection_reason is not null and customer_id is not null
-
-),
-
 {# Typed as stg_legal__legal_holds types its rows. #}
 kept as (
 
@@ -35,8 +27,7 @@ kept as (
         {{ known_on_as_of('holds.closed_on') }} as closed_on,
         true as customer_row_rejected
     from {{ ref('base_legal__legal_holds') }} as holds
-    inner join landed_customers on holds.customer_id = landed_customers.customer_id
-    where holds.rejection_reason = 'unknown_reference' and holds.rejected_column = 'customer_id'
+    where {{ rejected_only_because_of_a_parent('holds', 'legal.legal_holds', 'customer_id') }}
 
 )
 

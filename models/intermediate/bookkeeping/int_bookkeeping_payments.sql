@@ -38,7 +38,7 @@ kept as (
         true as parent_row_rejected
     from {{ ref('base_booking__payments') }} as payments
     inner join invoiced_orders on payments.order_id = invoiced_orders.order_id
-    where payments.rejection_reason = 'unknown_reference' and payments.rejected_column = 'order_id'
+    where {{ rejected_only_because_of_a_parent('payments', 'booking.payments', 'order_id') }}
 
 )
 
