@@ -107,6 +107,7 @@ OK_STATUSES = {"success", "pass"}
 # Resources that run nothing and so report `no-op` when all is well.
 NO_OP_RESOURCE_TYPES = {"exposure"}
 PRIVACY_TEST_PREFIX = "privacy_"
+CLOSED_VOCABULARY_TEST = "privacy_closed_vocabulary"
 
 
 class PublishRefused(RuntimeError):
@@ -185,6 +186,16 @@ def audit_build(build: Build, requested_vars: dict | None = None) -> list[str]:
         ran_privacy = [t for t in tests if is_privacy_test(t) and t["unique_id"] in statuses]
         if not ran_privacy:
             problems.append(f"{node['name']}: no privacy test (privacy_*) ran on it in this build")
+    # No free text in the release: every published model carries the closed-vocabulary test,
+    # which holds each text column to a declared vocabulary (tests/generic). Checked here, on
+    # published_nodes(), so the rule for what is published has one implementation.
+    for node in to_publish:
+        names = {(t.get("test_metadata") or {}).get("name")
+                 for t in tests_of(build.manifest, node["unique_id"])}
+        if CLOSED_VOCABULARY_TEST not in names:
+            problems.append(f"{node['name']} is published without the test "
+                            f"{CLOSED_VOCABULARY_TEST} (published text must come from a "
+                            "closed vocabulary)")
 
     asked = (requested_vars or {}).get("as_of")
     if asked and str(asked) != build.as_of:

@@ -359,6 +359,26 @@ def test_publish_refuses_a_build_that_is_not_all_green(handwritten_warehouse, fi
     assert snapshot(root / "publish") == before
 
 
+def test_publish_refuses_a_published_model_without_the_closed_vocabulary_test(
+    handwritten_warehouse, tmp_path
+):
+    """The publish's rule for what is published (published_nodes) is the one that asks for
+    the closed-vocabulary test: a published model whose YAML dropped it is refused."""
+    build = wap.load_build(handwritten_warehouse.target_path)
+    assert wap.audit_build(build) == []
+    dropped = {uid for uid, node in build.manifest["nodes"].items()
+               if (node.get("test_metadata") or {}).get("name") == wap.CLOSED_VOCABULARY_TEST
+               and node.get("attached_node", "").endswith(".fct_web_sessions")}
+    assert dropped
+    for unique_id in dropped:
+        del build.manifest["nodes"][unique_id]
+    build.run_results["results"] = [r for r in build.run_results["results"]
+                                    if r["unique_id"] not in dropped]
+    assert wap.audit_build(build) == [
+        "fct_web_sessions is published without the test privacy_closed_vocabulary "
+        "(published text must come from a closed vocabulary)"]
+
+
 def test_publish_refuses_another_as_of_and_a_missing_build(handwritten_warehouse, tmp_path):
     with pytest.raises(PublishRefused, match="as_of 2026-06-30, not the requested 2026-07-01"):
         publish(handwritten_warehouse.target_path, handwritten_warehouse.duckdb_path,
