@@ -248,3 +248,47 @@ def test_loader_stops_on_a_contract_breach_and_keeps_the_previous_load(tmp_path,
         pg.close()
     short_key = load_postgres(zone, pg_env, "too-short")
     assert short_key.returncode == 2 and "too-short" not in short_key.stderr
+
+
+# Percent-escaped text as the leak scan meets it: every escape an attacker may use, in either
+# case of hex, and escapes that cannot be decoded.
+URL_ESCAPED = [
+    "anna.svensson%40exempel.se", "%31%39%38%30%30%31%30%31-1234", "j%C3%B6rgen%20%c3%a5kesson",
+    "/a%0Aring%20070", "%7E%21%2A%27%3B%26%3D%2B%24%2C%3F%23", "pris %E2%82%AC 100",
+    "%F0%9F%9A%9A bil", "%41%42%43%61%62%63", "/boka%3Ftjanst%3Dexpress", "plain", "",
+]
+URL_UNDECODABLE = {"100%": "100%", "%ZZ%4": "%ZZ%4", "a%E2%82b": "a%E2%82b",
+                   "%00x%40": "%00x@", "%C3%28": "%C3("}
+
+
+def _macro(path: str, name: str):
+    """A macro of this project that needs no dbt context, rendered by plain Jinja."""
+    import jinja2
+
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    template = environment.from_string((PROJECT_ROOT / path).read_text(encoding="utf-8"))
+    return getattr(template.module, name)
+
+
+def test_url_decoding_on_postgres_decodes_every_escape_as_duckdb(postgres_server):
+    """macros/privacy/url_decoded.sql: PostgreSQL's decoder (no built-in there) decodes every
+    %XX as DuckDB's url_decode does, and keeps what cannot be decoded as written."""
+    decoded = str(_macro("macros/privacy/url_decoded.sql", "default__url_decoded")("v")).strip()
+    pg = postgres_server.connect()
+    try:
+        cursor = pg.cursor()
+        on_postgres = {}
+        for value in [*URL_ESCAPED, *URL_UNDECODABLE, None]:
+            # psycopg2 reads % as a placeholder: the SQL's own are doubled.
+            cursor.execute(f"select {decoded.replace('%', '%%')} from (select %s::text as v) as t",
+                           [value])
+            on_postgres[value] = cursor.fetchone()[0]
+    finally:
+        pg.close()
+    con = duckdb.connect()
+    on_duckdb = {value: con.execute("select url_decode(?)", [value]).fetchone()[0]
+                 for value in URL_ESCAPED}
+    assert {value: on_postgres[value] for value in URL_ESCAPED} == on_duckdb
+    assert on_duckdb["anna.svensson%40exempel.se"] == "anna.svensson@exempel.se"
+    assert {value: on_postgres[value] for value in URL_UNDECODABLE} == URL_UNDECODABLE
+    assert on_postgres[None] is None
