@@ -1,5 +1,5 @@
 {#
-    The window of every purpose that may use each row of `records` (a CTE or relation with
+    The window of every purpose that may use each row of `records` (a relation with
     source_table, subject_type, subject_id and invoice_id): a SELECT of `record_columns` of the
     row, purpose, retention_until and within_window, one row per row and purpose.
     Three branches, the register's three kinds of window:
@@ -8,7 +8,8 @@
       - an anonymous visitor's record: its own, `window_on_column` + the rule's months;
       - an invoice's record, for legal_obligations: the invoice's bookkeeping window.
     Which purposes may use a table: int_table_purposes. One implementation for the per-record
-    view (int_record_purpose_windows) and the per-group table (int_record_group_windows).
+    view (int_record_purpose_windows) and the per-group table (int_record_group_windows), each
+    of which is this macro over its input (so the import CTEs are the macro's).
 #}
 {% macro purpose_windows(records, record_columns, window_on_column) -%}
 {%- set selected -%}

@@ -5,16 +5,4 @@
     invoice's bookkeeping window (macros/retention/purpose_windows.sql, shared with
     int_record_purpose_windows). What the erasure queue and the retention forecast count.
 #}
-with record_groups as (
-
-    select * from {{ ref('int_record_groups') }}
-
-),
-
-final as (
-
-    {{ purpose_windows('record_groups', ['*'], 'own_window_on') | indent(4) }}
-
-)
-
-select * from final
+{{ purpose_windows(ref('int_record_groups'), ['*'], 'own_window_on') }}

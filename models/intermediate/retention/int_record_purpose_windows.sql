@@ -10,16 +10,8 @@
     (int_record_group_windows).
 #}
 {{ config(materialized='view') }}
-with records as (
-
-    select * from {{ ref('int_landing_records') }}
-
-),
-
-final as (
-
-    {{ purpose_windows('records', ['source_table', 'record_id', 'subject_type', 'subject_id', 'record_on'], 'record_on') | indent(4) }}
-
-)
-
-select * from final
+{{ purpose_windows(
+    ref('int_landing_records'),
+    ['source_table', 'record_id', 'subject_type', 'subject_id', 'record_on'],
+    'record_on',
+) }}
