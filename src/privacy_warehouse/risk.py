@@ -31,7 +31,13 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from privacy_warehouse.dbt_artifacts import node_meta
+from privacy_warehouse.dbt_artifacts import (
+    MANIFEST,
+    ArtifactError,
+    node_by_name,
+    node_meta,
+    read_artifact,
+)
 from privacy_warehouse.sql import quote_identifier
 
 PEOPLE_MODEL = "private.int_bizdev_row_owners"  # pseudonym -> the person a published row is about
@@ -435,9 +441,15 @@ def run_search(args: argparse.Namespace) -> int:
     JSON; the last line is the choice to record in the mart's YAML (column meta privacy.level).
     Where the search starts: each QI's least general level; how far it may go: the level in
     column meta `privacy.most_general` (what the analysts still need), else `suppressed`."""
-    manifest = json.loads((args.target_path / "manifest.json").read_text())
-    node = next(n for n in manifest["nodes"].values()
-                if n["resource_type"] == "model" and n["name"] == args.model)
+    try:
+        manifest = read_artifact(args.target_path, MANIFEST)
+    except ArtifactError as error:
+        print(error, file=sys.stderr)
+        return 2
+    node = node_by_name(manifest, args.model, ("model",))
+    if node is None:
+        print(f"no model {args.model} in {args.target_path / MANIFEST}", file=sys.stderr)
+        return 2
     search = (row_level(node) or {}).get("search")
     if not search:
         print(f"{args.model} declares no meta.k_anonymity.people.search (relation, person)",
