@@ -7,9 +7,11 @@
     `suppressed` to null. An unknown hierarchy or level stops the build: a typo must not publish
     the exact value.
 #}
-{% macro generalise(expression, hierarchy, level) -%}
-    {%- set sql = generalise_sql(expression, hierarchy, level) -%}
-    {%- if level in ('exact', 'suppressed') -%}
+{% macro generalise(expression, hierarchy, level, top=none) -%}
+    {%- set sql = generalise_sql(expression, hierarchy, level, top) -%}
+    {%- set spec = var('generalisation_hierarchies').get(hierarchy) or {} -%}
+    {#- A closed map emits only its own constants: nothing of the value passes, nothing to fit. -#}
+    {%- if level in ('exact', 'suppressed') or spec.get(level) is mapping -%}
         {{ sql }}
     {%- else -%}
         {#- The mark column lineage reads (privacy_warehouse.lineage): a declared generaliser. -#}
@@ -17,7 +19,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro generalise_sql(expression, hierarchy, level) -%}
+{% macro generalise_sql(expression, hierarchy, level, top=none) -%}
     {%- set hierarchies = var('generalisation_hierarchies') -%}
     {%- if hierarchy not in hierarchies -%}
         {{ exceptions.raise_compiler_error("generalise(): no hierarchy '" ~ hierarchy ~ "' in var generalisation_hierarchies") }}
@@ -38,13 +40,23 @@
         {%- else -%}
             cast(date_trunc('{{ level }}', cast({{ expression }} as date)) as date)
         {%- endif -%}
+    {%- elif spec.get(level) is mapping -%}
+        {#- A closed map (order_state's outcome): what is not in it is `unknown`, never passed through. -#}
+        case {{ expression }}
+            {%- for value, image in spec[level].items() %}
+            when '{{ value }}' then '{{ image }}'
+            {%- endfor %}
+            else 'unknown'
+        end
     {%- elif hierarchy == 'place' -%}
         {{ place_level(expression, level) }}
     {%- elif level.startswith('band_') -%}
         {%- set width = level[5:] | int -%}
+        {#- Top-coding: a column's own `top` (lower than the hierarchy's) puts its outliers in one open band. -#}
+        {%- set top = top if top is not none else spec.top -%}
         case
             when {{ expression }} is null then null
-            when {{ expression }} >= {{ spec.top }} then {{ spec.top }}
+            when {{ expression }} >= {{ top }} then {{ top }}
             else cast(floor({{ expression }} / {{ width }}) * {{ width }} as integer)
         end
     {%- else -%}
@@ -76,7 +88,7 @@
 {# `generalise(source) as name, ...` for every generalised column of a mart (see above). #}
 {% macro generalised_columns(model_name, relation_alias) -%}
     {%- for name, privacy in published_generalisations(model_name) -%}
-        {{ generalise(relation_alias ~ '.' ~ privacy.get('source', name), privacy.hierarchy, privacy.level) }} as {{ name }}
+        {{ generalise(relation_alias ~ '.' ~ privacy.get('source', name), privacy.hierarchy, privacy.level, privacy.get('top')) }} as {{ name }}
         {%- if not loop.last %},
         {% endif -%}
     {%- endfor -%}

@@ -25,7 +25,7 @@ import itertools
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -38,7 +38,7 @@ from privacy_warehouse.dbt_artifacts import (
     node_meta,
     read_artifact,
 )
-from privacy_warehouse.sql import quote_identifier
+from privacy_warehouse.sql import quote_identifier, quote_literal
 
 PEOPLE_MODEL = "private.int_bizdev_row_owners"  # pseudonym -> the person a published row is about
 SUPPRESSIONS_MODEL = "compliance.k_anonymity_suppressions"
@@ -68,12 +68,22 @@ def quasi_identifiers(node: dict) -> list[str]:
         if category == "pseudonym":
             continue
         if privacy.get("quasi_identifier") is False:
-            if not privacy.get("sensitive_reason"):
+            if not (privacy.get("sensitive_reason") or privacy.get("not_sensitive_reason")):
                 raise ValueError(f"{node['name']}.{name} is declared not a quasi-identifier "
-                                 "without a sensitive_reason")
+                                 "without a sensitive_reason (or a not_sensitive_reason)")
             continue
         columns.append(name)
     return columns
+
+
+def sensitive_columns(node: dict) -> list[str]:
+    """The columns an attacker is assumed NOT to know and must not learn from a class
+    (l-diversity): declared `quasi_identifier: false` with a `sensitive_reason`, unless
+    `sensitive: false` (then a `not_sensitive_reason` says why it is neither)."""
+    return [name for name, column in (node.get("columns") or {}).items()
+            if privacy_of(column).get("quasi_identifier") is False
+            and privacy_of(column).get("sensitive", True)
+            and (column.get("meta") or {}).get("category") != "pseudonym"]
 
 
 def row_level(node: dict) -> dict | None:
@@ -91,9 +101,10 @@ def count_column(node: dict) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def generalise_sql(expression: str, hierarchy: str, level: str, hierarchies: dict) -> str:
+def generalise_sql(expression: str, hierarchy: str, level: str, hierarchies: dict,
+                   top: float | None = None) -> str:
     """DuckDB SQL of one hierarchy level: the same rules as macros/privacy/generalise.sql (used
-    by the search only; the build uses the macro)."""
+    by the search only; the build uses the macro). `top`: a column's own top-coding bound."""
     spec = hierarchies[hierarchy]
     if level not in spec["levels"]:
         raise ValueError(f"hierarchy {hierarchy} has no level {level}")
@@ -101,6 +112,10 @@ def generalise_sql(expression: str, hierarchy: str, level: str, hierarchies: dic
         return "null"
     if level == "exact":
         return expression
+    if isinstance(spec.get(level), dict):
+        cases = " ".join(f"when {quote_literal(value)} then {quote_literal(image)}"
+                         for value, image in spec[level].items())
+        return f"case {expression} {cases} else 'unknown' end"
     if hierarchy == "date":
         return f"cast(date_trunc('{level}', cast({expression} as date)) as date)"
     if hierarchy == "place":  # macros/privacy/place_level.sql: no other value passes through
@@ -111,7 +126,7 @@ def generalise_sql(expression: str, hierarchy: str, level: str, hierarchies: dic
                 f"when regexp_full_match({expression}, '[A-Z]{{2}}') then {expression} "
                 "else 'unknown' end")
     width = int(level.removeprefix("band_"))
-    top = spec["top"]
+    top = spec["top"] if top is None else top
     return (f"case when {expression} is null then null when {expression} >= {top} then {top} "
             f"else cast(floor({expression} / {width}) * {width} as integer) end")
 
@@ -254,6 +269,11 @@ class TableRisk:
     rows_suppressed: int | None
     k_m2: int | None
     k_m2_note: str
+    # l-diversity: the sensitive columns and, over them, the classes holding fewer than l
+    # distinct values (a class that is null throughout has nothing to tell) and their rows.
+    sensitive_columns: list[str] = field(default_factory=list)
+    homogeneous_classes: int | None = None
+    rows_in_homogeneous_classes: int | None = None
 
 
 def _suppressions(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, tuple]:
@@ -274,7 +294,8 @@ def _linking_pseudonyms(node: dict, key_column: str) -> list[str]:
 
 
 def table_risk(con: duckdb.DuckDBPyConnection, node: dict, published_relation: str,
-               warehouse: str, k: int, suppressions: dict[str, tuple]) -> TableRisk:
+               warehouse: str, k: int, suppressions: dict[str, tuple],
+               l_diverse: int = 1) -> TableRisk:
     """Figures of one published table. `published_relation` is read from the published file;
     the people behind a row-level table's pseudonyms come from the warehouse's private map
     (a row the map cannot resolve counts as a person of its own)."""
@@ -309,23 +330,41 @@ def table_risk(con: duckdb.DuckDBPyConnection, node: dict, published_relation: s
         k_m2 = None
         note = ("one row per person: nothing to link" if people.get("one_row_per_person")
                 else "no person pseudonym: two rows of one person cannot be linked")
+    sensitive = sensitive_columns(node)
+    homogeneous, touched = l_diversity(con, published_relation, qis, sensitive, l_diverse)
     return TableRisk(
         name, "row_level", figures.rows, qis, figures.smallest_class,
         figures.prosecutor_risk_max, figures.prosecutor_risk_average,
         suppressed, None if not candidates else round(suppressed / candidates, 5),
-        suppressed, k_m2, note)
+        suppressed, k_m2, note, sensitive, homogeneous, touched)
+
+
+def l_diversity(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str],
+                sensitive: list[str], l_diverse: int) -> tuple[int, int]:
+    """(classes, rows) holding fewer than l distinct non-null values of some sensitive column,
+    over the classes of `columns` (each class counted once, however many columns it fails)."""
+    if not sensitive:
+        return 0, 0
+    partition = ", ".join(quote_identifier(c) for c in columns) or "1"
+    failing = " or ".join(f"count(distinct {quote_identifier(c)}) between 1 and {l_diverse - 1}"
+                          for c in sensitive)
+    classes, rows = con.execute(
+        f"select count(*), coalesce(sum(size), 0) from (select count(*) as size from {relation} "
+        f"group by {partition} having {failing}) as homogeneous").fetchall()[0]
+    return int(classes), int(rows)
 
 
 def release_risk(con: duckdb.DuckDBPyConnection, nodes: list[dict], warehouse: str,
-                 k: int, relation_of) -> list[TableRisk]:
-    """The risk of every published table; `relation_of(node)` names it in the published file."""
+                 k: int, relation_of, l_diverse: int = 1) -> list[TableRisk]:
+    """The risk of every published table; `relation_of(node)` names it in the published file.
+    `l_diverse`: the l of l-diversity (var l_diversity) the sensitive columns are checked at."""
     suppressions = _suppressions(con, warehouse)
-    return [table_risk(con, node, relation_of(node), warehouse, k, suppressions)
+    return [table_risk(con, node, relation_of(node), warehouse, k, suppressions, l_diverse)
             for node in nodes]
 
 
 def assess_publication(published_file: Path, warehouse_path: Path, nodes: list[dict],
-                       k: int) -> tuple[list[TableRisk], list[Differencing]]:
+                       k: int, l_diverse: int = 1) -> tuple[list[TableRisk], list[Differencing]]:
     """The risk of a publication file (the warehouse attached read-only for the people) and
     its differencing pairs."""
     database = nodes[0]["database"]
@@ -338,7 +377,7 @@ def assess_publication(published_file: Path, warehouse_path: Path, nodes: list[d
     con = duckdb.connect(str(published_file), read_only=True)
     try:
         con.execute(f"attach '{warehouse_path}' as {quote_identifier(database)} (read_only)")
-        return (release_risk(con, nodes, database, k, relation_of),
+        return (release_risk(con, nodes, database, k, relation_of, l_diverse),
                 differencing(con, nodes, k, relation_of))
     finally:
         con.close()
@@ -412,11 +451,16 @@ def gate_problems(risks: list[TableRisk], k: int,
         if risk.smallest_class is not None and risk.smallest_class < k:
             what = "a class" if risk.kind == "row_level" else "a cell"
             problems.append(f"{risk.table}: {what} of {risk.smallest_class} people (k = {k})")
+        if risk.homogeneous_classes:
+            problems.append(f"{risk.table}: {risk.homogeneous_classes} classes holding too few "
+                            f"values of ({', '.join(risk.sensitive_columns)}), "
+                            f"{risk.rows_in_homogeneous_classes} rows (l-diversity)")
     return problems
 
 
-def as_json(risks: list[TableRisk], k: int, differences: list[Differencing] = ()) -> dict:
-    return {"k": k, "m": 2, "tables": {r.table: asdict(r) for r in risks},
+def as_json(risks: list[TableRisk], k: int, differences: list[Differencing] = (),
+            l_diverse: int | None = None) -> dict:
+    return {"k": k, "m": 2, "l": l_diverse, "tables": {r.table: asdict(r) for r in risks},
             "differencing": [asdict(d) for d in differences]}
 
 

@@ -5,7 +5,8 @@
       - all:                            retention window, allowed categories
       - purpose business_development:   leak scan, pseudonym format, k-anonymity, closed
                                         vocabulary (its marts are what analysts read; the
-                                        publish asks it of every published model too)
+                                        publish asks it of every published model too), and
+                                        l-diversity for a row-level table
       - a purpose an objection closes (seed policy_objection_scopes), rows about a subject:
                                         objections honoured
       - meta.consent:                   consent honoured
@@ -29,6 +30,9 @@
         {%- set required = ['privacy_within_retention_window', 'privacy_allowed_categories'] -%}
         {%- if purpose == 'business_development' -%}
             {%- do required.extend(['privacy_no_identifier_leaks', 'privacy_pseudonym_format', 'privacy_k_anonymity', 'privacy_closed_vocabulary']) -%}
+            {%- if (node.config.meta.get('k_anonymity') or {}).get('people') -%}
+                {%- do required.append('privacy_l_diversity') -%}
+            {%- endif -%}
         {%- endif -%}
         {%- if node.config.meta.get('consent') -%}
             {%- do required.append('privacy_consent_honoured') -%}

@@ -24,7 +24,7 @@
     {%- set meta = (column.meta if column else {}) or {} -%}
     {%- set privacy = meta.get('privacy') or {} -%}
     {%- if meta.get('category') == 'pseudonym' -%}
-    {%- elif privacy.get('quasi_identifier') == false and privacy.get('sensitive_reason') -%}
+    {%- elif privacy.get('quasi_identifier') == false and (privacy.get('sensitive_reason') or privacy.get('not_sensitive_reason')) -%}
     {%- elif privacy.get('quasi_identifier') == false -%}
         {%- do undeclared.append(name) -%}
         {%- do quasi_identifiers.append(name) -%}

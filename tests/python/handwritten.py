@@ -7,8 +7,9 @@ bad row of several kinds are in it on purpose.
 from __future__ import annotations
 
 AS_OF = "2026-06-30"
-# A handful of people: at k = 5 the business-development release would be empty (see conftest).
-VARS = {"k_anonymity": 1}
+# A handful of people: at k = 5 the business-development release would be empty (see conftest);
+# at l = 2, so would dim_customers (a class of one customer holds one tenure).
+VARS = {"k_anonymity": 1, "l_diversity": 1}
 
 
 def base_tables() -> dict[str, list[dict]]:

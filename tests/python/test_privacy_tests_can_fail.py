@@ -12,7 +12,8 @@ import pytest
 # The business-development facts are worked out in private models and published by
 # int_bizdev_<mart>_classed -> the mart: a planted fact goes into the private model, and the
 # models between it and the mart are rebuilt with it.
-ORDERS_CHAIN = "int_bizdev_orders_exact int_bizdev_orders_classed int_bizdev_row_owners fct_orders"
+ORDERS_CHAIN = ("int_bizdev_order_facts int_bizdev_orders_exact int_bizdev_orders_classed "
+                "int_bizdev_row_owners fct_orders")
 SESSIONS_CHAIN = ("int_bizdev_sessions_exact int_bizdev_sessions_classed int_bizdev_row_owners "
                   "fct_web_sessions")
 
@@ -76,19 +77,19 @@ MUTATIONS = {
         may_also_fail={"privacy_within_retention_window_fct_orders_"},
     ),
     "a raw identifier in a text column": dict(
-        path="models/intermediate/private/int_bizdev_orders_exact.sql",
-        old="order_states.order_state,",
-        new="orders.recipient_name as order_state,",
+        path="models/intermediate/private/int_bizdev_order_facts.sql",
+        old="orders.service,",
+        new="orders.recipient_name as service,",
         select=ORDERS_CHAIN,
-        # ... and, as text outside order_state's vocabulary, the closed-vocabulary test
+        # ... and, as text outside service's vocabulary, the closed-vocabulary test
         fails={"privacy_no_identifier_leaks_fct_orders_", "privacy_closed_vocabulary_fct_orders_"},
     ),
     "an unkeyed md5 in a text column": dict(
-        path="models/intermediate/private/int_bizdev_orders_exact.sql",
-        old="order_states.order_state,",
-        new="md5(orders.customer_id) as order_state,",
+        path="models/intermediate/private/int_bizdev_order_facts.sql",
+        old="orders.service,",
+        new="md5(orders.customer_id) as service,",
         select=ORDERS_CHAIN,
-        # ... and, as text outside order_state's vocabulary, the closed-vocabulary test
+        # ... and, as text outside service's vocabulary, the closed-vocabulary test
         fails={"privacy_no_identifier_leaks_fct_orders_", "privacy_closed_vocabulary_fct_orders_"},
     ),
     "a malformed pseudonym": dict(

@@ -1,20 +1,12 @@
 {#
-    The exact facts of every order of a customer published in dim_customers (eligible, not
-    suppressed): what fct_orders generalises and what the order aggregates sum, so that both
-    describe one population (no differencing between them). Private: raw ids, exact values.
+    The exact facts (int_bizdev_order_facts) of every order of a customer published in
+    dim_customers (eligible, not suppressed): what fct_orders generalises and what the order
+    aggregates sum, so that both describe one population (no differencing between them).
+    Private: raw ids, exact values.
 #}
 with orders as (
 
-    select * from {{ ref('stg_booking__orders') }}
-
-),
-
-order_states as (
-
-    select
-        order_id,
-        order_state
-    from {{ ref('int_orders_closed') }}
+    select * from {{ ref('int_bizdev_order_facts') }}
 
 ),
 
@@ -28,26 +20,9 @@ published_customers as (
 
 final as (
 
-    select
-        orders.order_id,
-        orders.customer_id,
-        orders.ordered_on,
-        orders.service,
-        order_states.order_state,
-        orders.price_sek,
-        orders.weight_kg,
-        {{ postal_area('orders.pickup_postal_code', "'SE'") }} as pickup_area,
-        {{ postal_area('orders.delivery_postal_code', 'orders.delivery_country_code') }} as delivery_area,
-        orders.delivery_country_code,
-        orders.promised_by_at,
-        orders.delivered_at,
-        orders.delivered_at is not null as is_delivered,
-        case when orders.delivered_at is not null then orders.delivered_at <= orders.promised_by_at end as is_on_time,
-        case when orders.delivered_at is not null then {{ hours_between('orders.ordered_at', 'orders.delivered_at') }} end as lead_time_hours,
-        {{ hours_between('orders.ordered_at', 'orders.promised_by_at') }} as promised_lead_time_hours
+    select orders.*
     from orders
     inner join published_customers on orders.customer_id = published_customers.customer_id
-    inner join order_states on orders.order_id = order_states.order_id
 
 )
 

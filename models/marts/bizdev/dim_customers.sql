@@ -3,6 +3,7 @@
     'retention': [{'subject_type': 'customer', 'key_column': 'customer_key'}],
     'k_anonymity': {'people': {
         'key_column': 'customer_key', 'object_type': 'customer', 'one_row_per_person': true,
+        'blank_before_suppressing': ['home_area'],
         'search': {'relation': 'private.int_bizdev_customer_segments', 'person': 'customer_id'},
     }},
 }) }}

@@ -3,6 +3,7 @@
     'retention': [{'owner_of': 'order', 'key_column': 'order_key'}],
     'k_anonymity': {'people': {
         'key_column': 'order_key', 'object_type': 'order',
+        'blank_before_suppressing': ['lead_time_band_hours', 'weight_band_kg', 'price_band_sek', 'is_on_time'],
         'search': {'relation': 'private.int_bizdev_orders_exact', 'person': 'customer_id'},
     }},
 }) }}

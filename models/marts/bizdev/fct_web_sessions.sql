@@ -3,6 +3,7 @@
     'retention': [{'owner_of': 'session', 'key_column': 'session_key'}],
     'k_anonymity': {'people': {
         'key_column': 'session_key', 'object_type': 'session',
+        'blank_before_suppressing': ['time_on_pages_band_seconds', 'page_view_band'],
         'search': {'relation': 'private.int_bizdev_sessions_exact', 'person': "person_type || ':' || person_id"},
     }},
 }) }}
