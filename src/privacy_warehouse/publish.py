@@ -26,8 +26,10 @@ warehouse; they read a separate publication that only changes here, in this orde
    so two publishes of the same data are byte-identical; the Parquet file is read back and must
    have the table's checksum; its sha256 is recorded.
 4. **Gate on re-identification risk** (privacy_warehouse.risk): a row-level table with a
-   class of fewer than k people on its quasi-identifiers, or an aggregate cell under k, refuses
-   the publish. Then **validate** it with Great Expectations (privacy_warehouse.validate):
+   class of fewer than k people on its quasi-identifiers, or fewer than l values of a sensitive
+   column, or an aggregate cell under k, refuses the publish; so does a headline figure biased
+   beyond var `release_utility_bounds` (privacy_warehouse.utility). Then **validate** it
+   with Great Expectations (privacy_warehouse.validate):
    the second line of defence. Any failed expectation stops the publish.
 5. **Swap**, each step atomic: `os.replace` of the new file over `PUBLISH_DIR/analytics.duckdb`
    (a reader that already has the old file open keeps reading the old inode; a new reader gets
@@ -73,7 +75,7 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import datasheet, dbt_artifacts, dp_release, lineage, release_files, risk
+from privacy_warehouse import datasheet, dbt_artifacts, dp_release, lineage, release_files, risk, utility
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -83,7 +85,7 @@ from privacy_warehouse.dbt_artifacts import (
     relation_alias,
     table_name,
 )
-from privacy_warehouse.personal_data import redact, shapes_of_build
+from privacy_warehouse.personal_data import project_vars, redact, shapes_of_build
 from privacy_warehouse.private_files import terminate_as_exit
 from privacy_warehouse.report.evidence import (
     ATTEMPT,
@@ -464,12 +466,20 @@ def publish(
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
                                                        build.as_of)
-            # The attacker model's gate (risk.py): no class of fewer than k people.
+            # The attacker model's gate (risk.py): no class of fewer than k people, none with
+            # fewer than l values of a sensitive column; then what it cost (utility.py): no
+            # headline figure biased beyond the declared bounds.
+            variables = project_vars(build.project_dir, build.build_vars)
+            l_diverse = int(variables.get("l_diversity", 1))
             risks, differences = risk.assess_publication(new_file, warehouse_path, nodes,
-                                                         settings.k)
+                                                         settings.k, l_diverse)
             too_small = risk.gate_problems(risks, settings.k, differences)
             if too_small:
                 raise PublishRefused("re-identification risk: " + "; ".join(too_small))
+            release_utility, biased = utility.assess_utility(
+                new_file, warehouse_path, nodes, variables.get("release_utility_bounds") or {})
+            if biased:
+                raise PublishRefused("release utility beyond its bounds: " + "; ".join(biased))
             docs_dir = (evidence / DATA_DOCS) if evidence else None
             if docs_dir is not None and docs_dir.exists():
                 shutil.rmtree(docs_dir)  # one run's evidence describes its latest attempt
@@ -505,7 +515,8 @@ def publish(
                     "expectations": sum(s.evaluated for s in report.suites),
                 },
                 "tables": tables,
-                "reidentification_risk": risk.as_json(risks, settings.k, differences),
+                "reidentification_risk": risk.as_json(risks, settings.k, differences, l_diverse),
+                "release_utility": release_utility,
                 "differential_privacy": dp_budget,
             }
             write_json_atomic(staging / "release" / "publication.json", publication)

@@ -7,6 +7,7 @@ published tables can be differenced; and each of these is shown failing on a pla
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from test_publish import publish_into, snapshot
 
 AS_OF = "2026-06-30"
 K = 5
+K_STRICT = 10  # the copy that tries consistent suppression and local recoding
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +97,19 @@ def test_no_published_row_lies_in_a_class_of_fewer_than_k_people(generated_wareh
 
 
 def test_every_non_pseudonym_column_is_a_quasi_identifier(generated_warehouse):
-    """The attacker model: nothing is left out of the classes unless declared, with a reason."""
+    """The attacker model: nothing is left out of the classes unless declared sensitive (or
+    neither), with a reason."""
     for node in _nodes(generated_warehouse):
         if risk.row_level(node) is None:
             continue
         columns = [c for c, *_ in generated_warehouse.query(f"describe {_in_warehouse(node)}")]
         pseudonyms = [c for c in columns
                       if node["columns"][c]["meta"].get("category") == "pseudonym"]
-        assert sorted(risk.quasi_identifiers(node) + pseudonyms) == sorted(columns), node["name"]
+        declared = risk.quasi_identifiers(node) + risk.sensitive_columns(node) + pseudonyms
+        assert sorted(declared) == sorted(columns), node["name"]
+        for name in risk.sensitive_columns(node):
+            assert risk.privacy_of(node["columns"][name]).get("sensitive_reason"), name
+    assert risk.sensitive_columns(_node(generated_warehouse, "dim_customers")) == ["tenure_band"]
 
 
 def test_no_published_timestamp_and_no_customer_pseudonym_in_the_facts(generated_warehouse):
@@ -114,8 +121,27 @@ def test_no_published_timestamp_and_no_customer_pseudonym_in_the_facts(generated
         assert "customer_key" not in types and "visitor_key" not in types
 
 
-def test_consistent_suppression_a_hidden_customer_has_no_published_row(generated_warehouse):
-    hidden_rows = generated_warehouse.query("""
+@pytest.fixture(scope="module")
+def strict_warehouse(generated_warehouse, tmp_path_factory) -> DbtProject:
+    """The business-development chain rebuilt at k = 10 on a copy, one customer planted with a
+    customer type of their own: at k = 5 the small zone suppresses no customer (tenure is
+    sensitive, not a quasi-identifier, and areas are recoded and blanked first), so consistent
+    suppression and local recoding would go untried."""
+    project = generated_warehouse.copy(tmp_path_factory.mktemp("strict"))
+    project.edit("models/intermediate/private/int_bizdev_customer_segments.sql",
+                 "        customer_id,\n        customer_type,",
+                 "        customer_id,\n        case when customer_id = (select customer_id from "
+                 "{{ ref('int_bizdev_order_facts') }} where customer_id in (select customer_id "
+                 "from profiles) group by 1 order by count(*) desc, 1 limit 1) then 'planted' "
+                 "else customer_type end as customer_type,")
+    result = project.dbt("run", "-s", "int_bizdev_customer_segments+",
+                         vars={"k_anonymity": K_STRICT})
+    assert result.returncode == 0, result.output[-3000:]
+    return project
+
+
+def test_consistent_suppression_a_hidden_customer_has_no_published_row(strict_warehouse):
+    hidden_rows = strict_warehouse.query("""
         select count(*) from private.int_bizdev_row_owners as owners
         inner join private.int_bizdev_customers_classed as classed
             on owners.person_type = 'customer' and owners.person_id = classed.customer_id
@@ -123,10 +149,34 @@ def test_consistent_suppression_a_hidden_customer_has_no_published_row(generated
             owners.pseudonym in (select order_key from bizdev.fct_orders)
             or owners.pseudonym in (select session_key from bizdev.fct_web_sessions))
     """)[0][0]
-    suppressed = generated_warehouse.query(
+    suppressed = strict_warehouse.query(
         "select count(*) from private.int_bizdev_customers_classed where is_suppressed")[0][0]
     assert suppressed > 0, "no customer was suppressed: the test would prove nothing"
+    planted_orders = strict_warehouse.query("""
+        select count(*) from private.int_bizdev_order_facts where customer_id in (
+            select customer_id from private.int_bizdev_customers_classed
+            where customer_type = 'planted' and is_suppressed)""")[0][0]
+    assert planted_orders > 0, "the planted customer has no order: the test would prove nothing"
     assert hidden_rows == 0
+
+
+def test_local_recoding_and_blanking_keep_rows_before_any_is_withheld(strict_warehouse):
+    """Before a row is withheld, its area is recoded to the region (a value the finer level
+    never takes), then blanked; what is published still holds k = 10 people per class and
+    l = 2 tenures per class."""
+    steps = dict(strict_warehouse.query(
+        "select protection_step, count(*) from private.int_bizdev_customers_classed group by 1"))
+    assert steps.get("recoded") and steps.get("blanked_home_area"), steps
+    recoded_areas = strict_warehouse.query(
+        "select distinct home_area from private.int_bizdev_customers_classed "
+        "where protection_step = 'recoded'")
+    # A region (SE-1) or a country, never an area (SE-11): a recoded value is never mistaken.
+    assert not [a for (a,) in recoded_areas if a and re.fullmatch(r"SE-[0-9]{2}", a)]
+    smallest, fewest_tenures = strict_warehouse.query("""
+        select min(people), min(tenures) from (
+            select count(*) as people, count(distinct tenure_band) as tenures
+            from bizdev.dim_customers group by customer_type, age_band, home_area)""")[0]
+    assert smallest >= K_STRICT and fewest_tenures >= 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +209,8 @@ def attackers_join(warehouse, node: dict) -> dict[int, int]:
     for name in risk.quasi_identifiers(node):
         privacy = risk.privacy_of(node["columns"][name])
         expression = risk.generalise_sql(f"raw.{privacy.get('source', name)}",
-                                         privacy["hierarchy"], privacy["level"], hierarchies)
+                                         privacy["hierarchy"], privacy["level"], hierarchies,
+                                         privacy.get("top"))
         selects.append(f"{expression} as {name}")
         on.append(f"known.{name} is not distinct from published.{name}")
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -186,16 +237,26 @@ def test_the_attackers_join_matches_no_published_order_uniquely(generated_wareho
 
 
 def test_the_attackers_join_fails_on_a_planted_unique_order(generated_warehouse, tmp_path):
-    """Planted: one order whose class is under k (suppressed) published all the same."""
+    """Planted: one order whose class is under k (suppressed) published all the same, at the
+    declared levels (as the build would have published it without protection)."""
     planted = tmp_path / "planted.duckdb"
     shutil.copy2(generated_warehouse.duckdb_path, planted)
     node = _node(generated_warehouse, "fct_orders")
     columns = risk.quasi_identifiers(node)
+    hierarchies = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())[
+        "vars"]["generalisation_hierarchies"]
+    declared = []
+    for name in columns:
+        privacy = risk.privacy_of(node["columns"][name])
+        declared.append(risk.generalise_sql(f"exact.{privacy.get('source', name)}",
+                                            privacy["hierarchy"], privacy["level"], hierarchies,
+                                            privacy.get("top")))
     con = duckdb.connect(str(planted))
     con.execute(f"""
         insert into bizdev.fct_orders (order_key, {', '.join(columns)})
-        select keys.pseudonym, {', '.join('classed.' + c for c in columns)}
+        select keys.pseudonym, {', '.join(declared)}
         from private.int_bizdev_orders_classed as classed
+        inner join private.int_bizdev_orders_exact as exact on classed.order_id = exact.order_id
         inner join private.int_bizdev_pseudonym_keys as keys
             on keys.object_type = 'order' and keys.object_id = classed.order_id
         where classed.is_suppressed
@@ -274,3 +335,69 @@ def test_publish_reports_the_risk_and_refuses_a_planted_class_under_k(generated_
         publish_into(generated_warehouse, root, warehouse=tampered)
     assert "bizdev.fct_orders: a class of 1 people" in str(refusal.value)
     assert snapshot(root / "publish") == before
+
+
+def test_the_release_reports_its_utility_rounded_and_within_bounds(generated_warehouse,
+                                                                  tmp_path):
+    publication = publish_into(generated_warehouse, tmp_path / "out")
+    assert publication["reidentification_risk"]["l"] == 2
+    dim = publication["reidentification_risk"]["tables"]["bizdev.dim_customers"]
+    assert dim["sensitive_columns"] == ["tenure_band"] and dim["homogeneous_classes"] == 0
+    utility = publication["release_utility"]
+    assert utility["within_bounds"] and utility["rounded_to"] == "whole percent"
+    orders = utility["tables"]["bizdev.fct_orders"]
+    assert orders["breakdown"]["by"] == "service"
+    assert set(orders["bias"]) == {"rows_percent", "revenue_percent", "on_time_share_points",
+                                   "average_order_value_percent"}
+    # Whole percents only: no exact total can be read back from a share.
+    def numbers(value):
+        if isinstance(value, dict):
+            return [n for item in value.values() for n in numbers(item)]
+        return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+    assert all(float(n).is_integer() for n in numbers(utility["tables"]))
+
+
+def _tampered(project, tmp_path, sql: str):
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy2(project.duckdb_path, tampered)
+    con = duckdb.connect(str(tampered))
+    con.execute(sql)
+    con.close()
+    return tampered
+
+
+def test_publish_refuses_a_planted_homogeneous_class(generated_warehouse, tmp_path):
+    """Planted after the green build: every business customer published with one tenure, so
+    the class (business, business, area) tells whoever knows a company its tenure."""
+    tampered = _tampered(generated_warehouse, tmp_path, "update bizdev.dim_customers "
+                         "set tenure_band = '5_years_plus' where customer_type = 'business'")
+    with pytest.raises(PublishRefused, match="l-diversity") as refusal:
+        publish_into(generated_warehouse, tmp_path / "out", warehouse=tampered)
+    assert "bizdev.dim_customers:" in str(refusal.value) and "(tenure_band)" in str(refusal.value)
+    assert not (tmp_path / "out" / "publish" / "publication.json").exists()
+
+
+def test_publish_refuses_a_release_biased_beyond_its_bounds(generated_warehouse, tmp_path):
+    """Planted: the airport-to-airport orders all withheld (as a level chosen on other data
+    might do): the share withheld of one service is beyond its bound."""
+    tampered = _tampered(generated_warehouse, tmp_path, """
+        update private.int_bizdev_release_population set is_published = false
+        where model_name = 'bizdev.fct_orders' and breakdown = 'airport_to_airport'""")
+    with pytest.raises(PublishRefused, match="release utility beyond its bounds") as refusal:
+        publish_into(generated_warehouse, tmp_path / "out", warehouse=tampered)
+    assert "of one service's orders withheld (bound 10 %)" in str(refusal.value)
+
+
+def test_a_published_homogeneous_class_fails_the_l_diversity_test(generated_warehouse, tmp_path):
+    """Planted in the mart: business customers all published with one tenure."""
+    project = generated_warehouse.copy(tmp_path)
+    project.edit("models/marts/bizdev/dim_customers.sql",
+                 "    select * from {{ ref('int_bizdev_customers_classed') }}",
+                 "    select * replace (case when customer_type = 'business' then '5_years_plus' "
+                 "else tenure_band end as tenure_band)\n"
+                 "    from {{ ref('int_bizdev_customers_classed') }}")
+    result = project.build("-s", "dim_customers", "--exclude", "test_type:unit")
+    failed = result.failed_test_names()
+    assert any(n.startswith("privacy_l_diversity_dim_customers") for n in failed), \
+        result.output[-3000:]
+    assert {n for n in failed if not n.startswith("privacy_l_diversity_dim_customers")} == set()
