@@ -205,7 +205,8 @@ def generalisation_words(privacy: dict, hierarchies: dict, unit: str) -> str:
     if level == "suppressed":
         return "always empty: the column is suppressed at this release's level."
     if level.startswith("band_"):
-        width, top = level.removeprefix("band_"), spec.get("top")
+        # A column may top-code lower than its hierarchy (its own `top`, issue 19).
+        width, top = level.removeprefix("band_"), privacy.get("top", spec.get("top"))
         unit_words = f" {unit}" if unit and " " not in unit else ""
         words = (f"the lower bound of a {width}{unit_words} band: a value v means from v up "
                  f"to (not including) v + {width}")
@@ -213,7 +214,13 @@ def generalisation_words(privacy: dict, hierarchies: dict, unit: str) -> str:
             words += (f"; {top} is the open top band and means {top}{unit_words} or more "
                       f"(values above it are not shown, so a sum or mean of bounds "
                       f"understates)")
-        return words + "; empty where the source value is empty."
+        return words + ("; empty where the source value is empty, or where the value was "
+                        "withheld to keep the row (its class was under k).")
+    if isinstance(spec.get(level), dict):
+        images = sorted(set(spec[level].values()))
+        return (f"one of {', '.join(f'`{i}`' for i in images)} (from "
+                + ", ".join(f"`{value}` → `{image}`" for value, image in spec[level].items())
+                + "; anything else `unknown`).")
     words = LEVEL_WORDS.get((hierarchy, level))
     return f"{words}." if words else f"level `{level}` of hierarchy `{hierarchy}`."
 
