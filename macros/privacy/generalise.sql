@@ -100,7 +100,8 @@
     count(distinct) is not portable; the first row of each person per class is counted instead.
 #}
 {% macro people_per_class(columns, person) -%}
-    sum(case when person_rank = 1 then 1 else 0 end) over (partition by {{ columns | join(', ') }})
+    {#- A count, not a sum: what the person id decides is how many, never which (lineage). -#}
+    count(case when person_rank = 1 then 1 end) over (partition by {{ columns | join(', ') }})
 {%- endmacro %}
 
 {% macro person_rank(columns, person) -%}

@@ -139,7 +139,7 @@ select
         {{ people_per_class(class_columns, 'person_id') }} < {{ var('k_anonymity') }}
         {%- for name in sensitive_columns %}
         or (
-            sum(case when {{ name }}__value_rank = 1 and {{ name }} is not null then 1 else 0 end) over (partition by {{ partition }})
+            count(case when {{ name }}__value_rank = 1 and {{ name }} is not null then 1 end) over (partition by {{ partition }})
             between 1 and {{ var('l_diversity') - 1 }}
         )
         {%- endfor %}
