@@ -392,7 +392,10 @@ def table_figures(publication: dict, name: str) -> list[tuple[str, dict[str, str
             continue
         per_table = value.get("tables") if isinstance(value.get("tables"), dict) else value
         if isinstance(per_table, dict) and name in per_table:
-            sections.append((_title(key), flatten(per_table[name])))
+            figures = per_table[name]
+            if isinstance(figures, dict):  # the table's own name, said again, is no figure
+                figures = {k: v for k, v in figures.items() if v != name}
+            sections.append((_title(key), flatten(figures)))
     return sections
 
 
@@ -405,11 +408,33 @@ def release_figures(publication: dict) -> list[tuple[str, dict[str, str]]]:
         if key in RELEASE_KEYS:
             continue
         if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k != "tables" and k not in names}
+            value = {k: v for k, v in value.items() if k != "tables" and k not in names
+                     and not _is_records(v)}
         flat = flatten(value)
         if any(flat.values()):
             sections.append((_title(key), flat))
     return sections
+
+
+def _is_records(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def release_records(publication: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Lists of records inside release-wide sections (say, the pairs of tables compared for
+    differencing), each as a table of its own: (title, headers, rows)."""
+    found = []
+    for key, value in publication.items():
+        if key in RELEASE_KEYS or not isinstance(value, dict):
+            continue
+        for inner_key, inner in value.items():
+            if not _is_records(inner):
+                continue
+            rows = [flatten(record) for record in inner]
+            headers = list(dict.fromkeys(h for row in rows for h in row))
+            found.append((f"{_title(key)}: {inner_key.replace('_', ' ')}", headers,
+                          [[row.get(h, "") for h in headers] for row in rows]))
+    return found
 
 
 def _example_table(sheets: list[TableSheet]) -> TableSheet:
@@ -475,11 +500,15 @@ def blocks(sheets: list[TableSheet], publication: dict) -> list[tuple]:
             "Counts are BIGINT in DuckDB and INT64 in Parquet; money is SEK as DECIMAL.",
         ]),
     ]
-    figures = release_figures(publication)
-    if figures:
+    figures, records = release_figures(publication), release_records(publication)
+    if figures or records:
         out.append(("h", 2, "Release-wide figures"))
-        for title, flat in figures:
-            out.append(("table", [title, "value", "what it means"], _figure_rows(flat)))
+    for title, flat in figures:
+        out.append(("table", [title, "value", "what it means"], _figure_rows(flat)))
+    for title, headers, rows in records:
+        words = FIGURE_WORDS.get(title.rsplit(": ", 1)[-1].replace(" ", "_"))
+        out.append(("p", f"**{title}**" + (f": {words}." if words else "")))
+        out.append(("table", headers, rows))
     tables = publication.get("tables") or {}
     out.append(("h", 2, "Tables"))
     out.append(("table", ["table", "one row", "rows", "kind"], [

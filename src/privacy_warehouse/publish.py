@@ -52,6 +52,10 @@ of marketing or sales is not published merely by being public, since those purpo
 personal data). `meta.publish: false` keeps a bizdev model out. The list comes from the manifest,
 so models added later are published (and validated) without touching this file.
 
+**The datasheet** (privacy_warehouse.datasheet): the marts' descriptions go into the new file as
+COMMENTs and into every Parquet file's key-value metadata, counts must be BIGINT/INT64 in both,
+and `README.md` with its HTML twin is written beside `publication.json` after the swap.
+
 **Evidence.** Each attempt writes into `EVIDENCE_DIR/<run_id>/`: scrubbed dbt artifacts, the
 validation results (`validation.json`) and Data Docs (`data-docs/`), `publish-attempt.json`
 (the outcome), and on success `publication.json` (checksums). See

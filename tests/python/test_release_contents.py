@@ -141,11 +141,13 @@ def test_figures_and_declarations_it_does_not_know_are_rendered_too():
     publication = {"run_id": "r", "as_of": "2026-06-30",
                    "tables": {sheet.name: {"row_count": 3}},
                    "utility": {"tables": {sheet.name: {"revenue_share_suppressed": 0.04}}},
-                   "privacy_budget": {"epsilon_total": 1.5}}
+                   "privacy_budget": {"epsilon_total": 1.5,
+                                      "spent": [{"table": sheet.name, "epsilon": 0.5}]}}
     text = datasheet.to_markdown(datasheet.blocks([sheet], publication))
     for expected in ("differential_privacy.privacy_unit | customer", "epsilon | 0.5",
                      "revenue_share_suppressed | 0.04", "epsilon_total | 1.5",
-                     "interval | order_count_low, order_count_high"):
+                     "interval | order_count_low, order_count_high",
+                     "| bizdev.dp_orders | 0.5 |"):
         assert expected in text, expected
 
 
@@ -164,6 +166,7 @@ def test_published_counts_are_bigint_in_duckdb_and_int64_in_parquet(release):
     finally:
         con.close()
     counts = [key for key in types if key[1].endswith("_count")]
+    assert counts, "no count column was checked"
     assert ("bizdev.dp_deliveries_monthly", "delivered_count") in counts
     for name, column in counts:
         arrow = {f.name: str(f.type) for f in
