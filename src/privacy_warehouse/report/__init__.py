@@ -41,6 +41,7 @@ from privacy_warehouse.personal_data import (
     personal_data_shapes,
     project_vars,
 )
+from privacy_warehouse.release_files import ReleaseFilesError
 from privacy_warehouse.report.evidence import (
     DATA_DOCS,
     DBT_DOCS,
@@ -394,7 +395,7 @@ def run(args: argparse.Namespace) -> int:
     warehouse = Path(os.environ.get("DUCKDB_PATH", "warehouse/warehouse.duckdb"))
     try:
         index = build_report(args.target_path, evidence_dir, warehouse)
-    except ReportError as error:
+    except (ReportError, ReleaseFilesError) as error:  # ReleaseFilesError: a bad PUBLISH_GROUP
         print(f"report: {error}", file=sys.stderr)
         return 1
     print(f"Report: {index}")
