@@ -22,7 +22,12 @@ warehouse; they read a separate publication that only changes here, in this orde
    The working warehouse (DUCKDB_PATH) is only ATTACHed read-only. Rows are written sorted by
    all columns; each table's content checksum (row count + an order-independent sum of the MD5
    of every row's JSON) must equal the warehouse table's.
-3. **Export** each table as Parquet, `parquet/<schema>/<table>.parquet`, sorted by all columns,
+3. **Draw the release's keys and compare with the previous release**
+   (privacy_warehouse.release_gate), after the risk gate and validation of step 4, which
+   resolve published keys through the warehouse's map: every pseudonym column is re-drawn
+   under a salt of this release (release_keys), and a published number that moved since the
+   previous release by the exact contribution of fewer than k people refuses the publish.
+   Then **export** each table as Parquet, `parquet/<schema>/<table>.parquet`, sorted by all columns,
    so two publishes of the same data are byte-identical; the Parquet file is read back and must
    have the table's checksum; its sha256 is recorded.
 4. **Gate on re-identification risk** (privacy_warehouse.risk): a row-level table with a
@@ -79,7 +84,16 @@ from pathlib import Path
 
 import duckdb
 
-from privacy_warehouse import datasheet, dbt_artifacts, dp_release, lineage, release_files, risk, utility
+from privacy_warehouse import (
+    datasheet,
+    dbt_artifacts,
+    dp_release,
+    lineage,
+    release_files,
+    release_gate,
+    risk,
+    utility,
+)
 from privacy_warehouse.dbt_artifacts import (
     ArtifactError,
     Build,
@@ -292,6 +306,15 @@ def write_publication_file(warehouse_path: Path, new_file: Path,
     return tables
 
 
+def _checksums(published_file: Path, nodes: list[dict]) -> dict[str, tuple[int, str]]:
+    """content_checksum of every table of the published file (after its keys were drawn)."""
+    con = duckdb.connect(str(published_file), read_only=True)
+    try:
+        return {table_name(n): content_checksum(con, quoted_relation(n)) for n in nodes}
+    finally:
+        con.close()
+
+
 def export_parquet(new_file: Path, nodes: list[dict], parquet_dir: Path,
                    tables: dict[str, dict], sheets: list | None = None, as_of: str = "") -> None:
     """Export every table as sorted Parquet (with the datasheet's `sheets` as its key-value
@@ -450,23 +473,10 @@ def publish(
     with _publish_lock(publish_dir), terminate_as_exit():
         release_files.remove_leftovers(publish_dir)
         staging = Path(tempfile.mkdtemp(dir=publish_dir, prefix=".incoming-"))
+        release, swapped = None, False
         try:
             new_file = staging / PUBLISHED_FILE
             tables = write_publication_file(warehouse_path, new_file, nodes, build.run_id)
-            datasheet.annotate_file(new_file, nodes, sheets)
-            export_parquet(new_file, nodes, staging / "release" / "parquet", tables, sheets,
-                           build.as_of)
-            mismatched = datasheet.check_integer_types(new_file, nodes,
-                                                       staging / "release" / "parquet")
-            if mismatched:
-                raise PublishRefused("integer types: " + "; ".join(mismatched))
-            # Differentially private tables (issue 18): closed periods, budget ledger.
-            try:
-                dp_budget = dp_release.publish_step(warehouse_path, new_file,
-                                                    staging / "release" / "parquet", build,
-                                                    tables, content_checksum, sheets)
-            except dp_release.DpReleaseError as error:
-                raise PublishRefused(str(error)) from None
 
             settings = ValidationSettings.from_project(build.project_dir, build.build_vars,
                                                        build.as_of)
@@ -504,6 +514,29 @@ def publish(
                 raise ValidationFailed("Great Expectations validation failed:\n  - "
                                        + "\n  - ".join(failed))
 
+            # Issue 18: keys drawn per release, and the gate against the previous release.
+            release = release_gate.prepare(new_file, nodes, warehouse_path, publish_dir,
+                                           build.run_id, build.as_of, settings.k)
+            if release.problems:
+                raise PublishRefused("across releases: " + "; ".join(release.problems))
+            new_file = release.published_file
+            for name, (rows, checksum) in _checksums(new_file, nodes).items():
+                tables[name].update(row_count=rows, content_checksum=checksum)
+            datasheet.annotate_file(new_file, nodes, sheets)
+            export_parquet(new_file, nodes, staging / "release" / "parquet", tables, sheets,
+                           build.as_of)
+            mismatched = datasheet.check_integer_types(new_file, nodes,
+                                                       staging / "release" / "parquet")
+            if mismatched:
+                raise PublishRefused("integer types: " + "; ".join(mismatched))
+            # Differentially private tables (issue 18): closed periods, budget ledger.
+            try:
+                dp_budget = dp_release.publish_step(warehouse_path, new_file,
+                                                    staging / "release" / "parquet", build,
+                                                    tables, content_checksum, sheets)
+            except dp_release.DpReleaseError as error:
+                raise PublishRefused(str(error)) from None
+
             commit, dirty = git_commit(build.project_dir)
             publication = {
                 "run_id": build.run_id,
@@ -522,11 +555,14 @@ def publish(
                 "reidentification_risk": risk.as_json(risks, settings.k, differences, l_diverse),
                 "release_utility": release_utility,
                 "differential_privacy": dp_budget,
+                **release.publication_fields(),
             }
             write_json_atomic(staging / "release" / "publication.json", publication)
-            release = publish_dir / release_files.RELEASES / build.run_id
+            release_dir = publish_dir / release_files.RELEASES / build.run_id
             release_files.apply_modes(staging, modes)  # before the swap: never wider
-            _swap(staging, publish_dir, release, publication)
+            os.replace(new_file, staging / PUBLISHED_FILE)
+            _swap(staging, publish_dir, release_dir, publication)
+            swapped = True
         except ValidationFailed:
             raise
         except PublishRefused as refusal:
@@ -538,6 +574,9 @@ def publish(
             raise PublishRefused(f"publishing failed: {redact(str(error), shapes)}") from error
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            if release is not None and not swapped:
+                release.discard()  # a refused release's salt is never kept
+        release.commit()  # its salt and fingerprint are the live release's; older ones go
         datasheet.write_datasheet(publish_dir, sheets, publication)  # README.md, HTML twin
         # The current release only, at once: no older file outlives an objection, an erasure
         # or a key rotation (release_files).
