@@ -125,6 +125,7 @@ class Comparison:
     k: int
     tables: list[TableComparison] = field(default_factory=list)
     suppression_cascade: dict = field(default_factory=dict)
+    note: str = ""
 
     @property
     def problems(self) -> list[str]:
@@ -136,6 +137,7 @@ class Comparison:
     def as_json(self) -> dict:
         return {"previous_run_id": self.previous_run_id, "previous_as_of": self.previous_as_of,
                 "k": self.k, "refused_tables": sum(t.refused for t in self.tables),
+                "note": self.note,
                 "tables": {t.table: asdict(t) for t in self.tables},
                 "suppression_cascade": self.suppression_cascade}
 
@@ -318,6 +320,11 @@ def prepare(published_file: Path, nodes: list[dict], warehouse_path: Path, publi
         comparison = compare_releases(
             current.fingerprint if current else None, fingerprint, nodes, k,
             current.run_id if current else None, current.as_of if current else None)
+        live = release_keys.published_run(publish_dir)
+        if current is None and live is not None:
+            # Published from another warehouse folder, or before release state existed.
+            comparison.note = (f"PUBLISH_DIR holds release {live}, of which this warehouse "
+                               f"keeps no fingerprint: not compared")
         comparison.suppression_cascade = suppression_cascade(warehouse_path, nodes[0]["database"])
         if current is not None:
             previous = _read_cascade(current.folder)

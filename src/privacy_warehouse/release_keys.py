@@ -104,17 +104,22 @@ def redraw_pseudonyms(published_file: Path, nodes: list[dict], salt: bytes,
     try:
         _load_pads(con, salt)
         con.execute(f"attach '{published_file}' as stable (read_only)")
-        for node in nodes:
-            relation = quoted_relation(node)
-            keys = set(pseudonym_columns(node))
+        declared = {table_name(node): set(pseudonym_columns(node)) for node in nodes}
+        # Every table of the file is copied (tables other steps wrote too), in its order.
+        for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = 'stable' order by all").fetchall():
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            keys = declared.get(f"{schema}.{table}", set())
             columns = [c for c, *_ in con.execute(f"describe stable.{relation}").fetchall()]
             select = ", ".join(
                 f"{_release_key_sql(quote_identifier(c))} as {quote_identifier(c)}" if c in keys
                 else quote_identifier(c) for c in columns)
-            con.execute(f"create schema if not exists {quote_identifier(node['schema'])}")
+            con.execute(f"create schema if not exists {quote_identifier(schema)}")
             con.execute(f"create table {relation} as select {select} from stable.{relation} "
                         "order by all")
-            redrawn[table_name(node)] = [c for c in columns if c in keys]
+            if f"{schema}.{table}" in declared:
+                redrawn[f"{schema}.{table}"] = [c for c in columns if c in keys]
         con.execute("detach stable")
         con.execute(f"drop table temp.main.{PAD_TABLE}")
         con.execute("checkpoint")
@@ -166,7 +171,7 @@ class ReleaseState:
         return cls(folder, record["run_id"], record.get("as_of"), salt)
 
 
-def _published_run(publish_dir: Path) -> str | None:
+def published_run(publish_dir: Path) -> str | None:
     with contextlib.suppress(OSError, ValueError, KeyError):
         return json.loads((Path(publish_dir) / "publication.json").read_text("utf-8"))["run_id"]
     return None
@@ -181,7 +186,7 @@ def current_release(target: Path, publish_dir: Path) -> ReleaseState | None:
     superseded release, and so its salt) is deleted."""
     link = target / CURRENT
     current = ReleaseState.read(link.resolve()) if link.is_symlink() else None
-    live_run = _published_run(publish_dir)
+    live_run = published_run(publish_dir)
     if live_run is not None and (current is None or current.run_id != live_run):
         for folder in sorted(target.iterdir()):
             candidate = ReleaseState.read(folder) if folder.is_dir() else None
