@@ -88,7 +88,12 @@ def write_fingerprint(published_file: Path, nodes: list[dict], fingerprint: Path
     con = duckdb.connect(str(fingerprint))
     try:
         con.execute(f"attach '{published_file}' as release (read_only)")
+        present = {f"{schema}.{table}" for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'release'").fetchall()}
         for node in nodes:
+            if table_name(node) not in present:  # an older release without this table
+                continue
             relation = f"release.{quoted_relation(node)}"
             keys = set(pseudonym_columns(node))
             if risk.row_level(node) is not None:
@@ -317,14 +322,14 @@ def prepare(published_file: Path, nodes: list[dict], warehouse_path: Path, publi
         redrawn = release_keys.redraw_pseudonyms(published_file, nodes, salt, keyed)
         fingerprint = folder / release_keys.FINGERPRINT_FILE
         write_fingerprint(keyed, nodes, fingerprint)
+        previous, note = _previous_fingerprint(current, publish_dir, nodes, folder)
         comparison = compare_releases(
-            current.fingerprint if current else None, fingerprint, nodes, k,
-            current.run_id if current else None, current.as_of if current else None)
-        live = release_keys.published_run(publish_dir)
-        if current is None and live is not None:
-            # Published from another warehouse folder, or before release state existed.
-            comparison.note = (f"PUBLISH_DIR holds release {live}, of which this warehouse "
-                               f"keeps no fingerprint: not compared")
+            previous, fingerprint, nodes, k,
+            current.run_id if current else release_keys.published_run(publish_dir),
+            current.as_of if current else None)
+        comparison.note = note
+        if previous is not None and previous.name == LIVE_FINGERPRINT_FILE:
+            previous.unlink()  # the new release keeps its own fingerprint only
         comparison.suppression_cascade = suppression_cascade(warehouse_path, nodes[0]["database"])
         if current is not None:
             previous = _read_cascade(current.folder)
@@ -340,6 +345,24 @@ def prepare(published_file: Path, nodes: list[dict], warehouse_path: Path, publi
 
 
 CASCADE_FILE = "suppression_cascade.json"
+LIVE_FINGERPRINT_FILE = "live-release-fingerprint.duckdb"
+
+
+def _previous_fingerprint(current, publish_dir: Path, nodes: list[dict],
+                          folder: Path) -> tuple[Path | None, str]:
+    """The fingerprint to compare with: the live release's, kept privately; else, when
+    PUBLISH_DIR holds a release this state has none of (published from another warehouse
+    folder, or before release state existed), one computed from the live file analysts read
+    (it holds published numbers only): never no comparison while a release is live."""
+    if current is not None:
+        return current.fingerprint, ""
+    live = Path(publish_dir) / "analytics.duckdb"
+    if release_keys.published_run(publish_dir) is None or not live.is_file():
+        return None, "no previous release"
+    fingerprint = folder / LIVE_FINGERPRINT_FILE
+    write_fingerprint(live, nodes, fingerprint)
+    return fingerprint, ("compared with the live release in PUBLISH_DIR: this warehouse kept "
+                         "no fingerprint of it")
 
 
 def _write_cascade(folder: Path, cascade: dict) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from dbt_project_runner import DBT, PROJECT_ROOT, log_mentions, wait_for_state
 from privacy_warehouse.publish import PublishRefused
-from test_publish import publish_into, snapshot
+from test_publish import content_without_pseudonyms, manifest_of, publish_into, snapshot
 
 # --------------------------------------------------------------------------------------------
 # Faults around the publication: a failed or killed build never reaches analysts
@@ -110,7 +110,8 @@ while True:
     try:
         con = duckdb.connect(path, read_only=True)
         rows = con.execute(
-            "select count(*), coalesce(sum(hash(t::varchar)), 0) from bizdev.fct_orders as t"
+            "select count(*), coalesce(sum(hash(t::varchar)), 0) "
+            "from (select * exclude (order_key) from bizdev.fct_orders) as t"
         ).fetchall()[0]
         con.close()
         seen.add(json.dumps(rows))
@@ -131,16 +132,18 @@ def _published_fct_orders(publish_dir) -> str:
     con = duckdb.connect(str(publish_dir / "analytics.duckdb"), read_only=True)
     try:
         return json.dumps(list(con.execute(
-            "select count(*), coalesce(sum(hash(t::varchar)), 0) from bizdev.fct_orders as t"
+            "select count(*), coalesce(sum(hash(t::varchar)), 0) "
+            "from (select * exclude (order_key) from bizdev.fct_orders) as t"
         ).fetchall()[0]))
     finally:
         con.close()
 
 
 def test_two_builds_publish_identical_bytes_while_a_reader_reads(handwritten_warehouse, tmp_path):
-    """A second, independent build of the same landing zone, key and as_of publishes
-    byte-identical Parquet and equal checksums; an analyst reading the published file
-    throughout that build and publish is never refused and sees only whole publications."""
+    """A second, independent build of the same landing zone, key and as_of publishes the
+    same rows, under pseudonyms drawn afresh for its release (issue 18: two releases share no
+    key); an analyst reading the published file throughout that build and publish is never
+    refused and sees only whole publications (the rows they read, keys aside, never change)."""
     first = publish_into(handwritten_warehouse, tmp_path / "first")
     publish_into(handwritten_warehouse, tmp_path / "shared")
     old_state = _published_fct_orders(tmp_path / "shared" / "publish")
@@ -160,13 +163,11 @@ def test_two_builds_publish_identical_bytes_while_a_reader_reads(handwritten_war
         output, _ = reader.communicate(timeout=120)
 
     assert again["run_id"] != first["run_id"]
-    assert again["tables"] == first["tables"]
-    first_parquet = snapshot(tmp_path / "first" / "publish")
-    second_parquet = snapshot(tmp_path / "shared" / "publish")
-    for name, digest in first_parquet.items():
-        if name.endswith(".parquet"):
-            same = name.replace(first["run_id"], again["run_id"])
-            assert second_parquet[same] == digest, name
+    assert {n: t["row_count"] for n, t in again["tables"].items()} == \
+        {n: t["row_count"] for n, t in first["tables"].items()}
+    manifest = manifest_of(handwritten_warehouse)
+    assert content_without_pseudonyms(tmp_path / "shared" / "publish", manifest) == \
+        content_without_pseudonyms(tmp_path / "first" / "publish", manifest)
 
     observed = json.loads(output)
     assert observed["errors"] == []

@@ -22,7 +22,7 @@ import pytest
 import handwritten
 import landing
 from dbt_project_runner import PROJECT_ROOT, DbtProject, wait_for_state
-from privacy_warehouse import release_files
+from privacy_warehouse import release_files, release_keys
 from privacy_warehouse.pseudonyms import pseudonym
 from privacy_warehouse.publish import PublishRefused
 from test_publish import publish_into
@@ -33,6 +33,14 @@ ROTATED_KEY = "9b1c5e0f7a3d4c2b8e6f1a0d3c5b7e9f2a4c6e8b0d1f3a5c7e9b2d4f6a8c0e1b"
 
 def _customer_key(key: str, customer_id: str) -> str:
     return pseudonym(key.encode(), "business_development", f"customer:{customer_id}")
+
+
+def published_keys_of(project: DbtProject, publish_dir: Path, stable: str) -> set[str]:
+    """A stable pseudonym and what the release now in `publish_dir` published it as (keys are
+    drawn per release under a private salt: privacy_warehouse.release_keys)."""
+    state = release_keys.ReleaseState.read(
+        release_keys.target_folder(project.duckdb_path, publish_dir) / release_keys.CURRENT)
+    return {stable, release_keys.release_key(state.salt, stable)}
 
 
 def files_holding(publish_dir: Path, values: set[str]) -> list[str]:
@@ -113,10 +121,11 @@ def after_rotation(handwritten_warehouse, tmp_path_factory):
 def test_no_file_holds_the_objectors_rows_after_the_next_publish(handwritten_warehouse,
                                                                  after_objection):
     root, before, objected = after_objection
-    objector = {_customer_key(handwritten_warehouse.key, OBJECTOR)}
+    stable = _customer_key(handwritten_warehouse.key, OBJECTOR)
+    objector = published_keys_of(handwritten_warehouse, root / "publish", stable)
     assert files_holding(root / "publish", objector), "the objector was published before"
     assert not objected.query(f"select 1 from bizdev.dim_customers where customer_key = "
-                              f"'{next(iter(objector))}'")
+                              f"'{stable}'")
     after = publish_into(objected, root)
     assert files_holding(root / "publish", objector) == []
     releases = sorted(p.name for p in (root / "publish" / "releases").iterdir())
@@ -143,7 +152,8 @@ def test_the_release_checks_fail_when_old_releases_are_kept(handwritten_warehous
     """Planted: the old pruning (the five newest releases kept). Both checks above fail."""
     monkeypatch.setattr(release_files, "retire_old_releases", lambda publish_dir, current: [])
     first = publish_into(handwritten_warehouse, tmp_path)
-    objector = {_customer_key(handwritten_warehouse.key, OBJECTOR)}
+    objector = published_keys_of(handwritten_warehouse, tmp_path / "publish",
+                                 _customer_key(handwritten_warehouse.key, OBJECTOR))
     # A second release of the same data under another run id, as after an objection's rebuild:
     # the older release stays, holding the objector.
     old = tmp_path / "publish" / "releases" / first["run_id"]
