@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 ANALYSES = [
-    "orders_by_state_and_month",
+    "orders_by_state_and_quarter",
 ]
 
 
