@@ -90,7 +90,7 @@ def test_every_public_mart_equals_duckdb_table_for_table(builds, postgres_server
     pg = postgres_server.connect(BUILD_ROLE)
     try:
         on_duckdb, on_postgres = digest_marts(con), digest_marts(pg.cursor())
-        assert len(on_duckdb) >= 16 and sorted(on_duckdb) == sorted(on_postgres)
+        assert len(on_duckdb) >= 13 and sorted(on_duckdb) == sorted(on_postgres)
         for table in (*on_duckdb, *ALSO_COMPARED):
             duck_digest = on_duckdb.get(table) or digest_table(con, table)
             pg_digest = on_postgres.get(table) or digest_table(pg.cursor(), table)

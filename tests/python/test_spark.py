@@ -107,7 +107,7 @@ def test_every_public_mart_equals_duckdb_table_for_table(builds):
     try:
         on_duckdb = mart_tables(con.cursor(), PUBLIC_MART_SCHEMAS)
         on_spark = [table for schema in PUBLIC_MART_SCHEMAS for table in spark.tables(schema)]
-        assert len(on_duckdb) >= 16 and sorted(on_duckdb) == sorted(on_spark)
+        assert len(on_duckdb) >= 13 and sorted(on_duckdb) == sorted(on_spark)
         for table in (*on_duckdb, *ALSO_COMPARED):
             duck_digest, spark_digest = digest_table(con.cursor(), table), spark.digest(con, table)
             assert duck_digest.columns == spark_digest.columns, table
