@@ -40,6 +40,11 @@ class BudgetExceeded(DpReleaseError):
     """The release would spend more than an accounting period's budget."""
 
 
+class LedgerBehindRelease(DpReleaseError):
+    """The warehouse's ledger records less spend than the live release published: it was lost
+    (the warehouse file replaced or deleted). Releasing would draw closed periods afresh."""
+
+
 def accounting_period(data_period: dt.date) -> str:
     """The accounting period a data period is charged to: its calendar year."""
     return str(data_period.year)
@@ -112,3 +117,20 @@ def check_budget(spent: dict[str, float], new_spend: dict[str, float],
     return problems
 
 
+
+
+def ledger_behind_release(spent: dict[str, float], live_periods: list[dict]) -> list[str]:
+    """Each accounting period whose spend the live release (its publication.json,
+    `differential_privacy.periods`) states above what this warehouse's ledger holds.
+
+    The ledger lives in the warehouse file: a deleted or replaced warehouse starts with an empty
+    one, and would draw every closed period afresh, with new noise, for analysts who kept the
+    old release to average the two. The publish fails closed on this instead."""
+    problems = []
+    for entry in live_periods:
+        period, published = entry["accounting_period"], float(entry["rho_spent"])
+        held = spent.get(period, 0.0)
+        if held + BUDGET_TOLERANCE < published:
+            problems.append(f"accounting period {period}: the live release spent rho "
+                            f"{published:.6g}, this warehouse's ledger holds {held:.6g}")
+    return problems

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +55,11 @@ from privacy_warehouse.dp_ledger import (
     LEDGER,
     BudgetExceeded,
     DpReleaseError,
+    LedgerBehindRelease,
     accounting_period,
     check_budget,
     ensure_private_tables,
+    ledger_behind_release,
     ledger_spent,
     store_relation,
     stored_answers,
@@ -463,13 +466,22 @@ class TableRelease:
 
 
 def compute_release(con: duckdb.DuckDBPyConnection, database: str, manifest: dict,
-                    budget: Budget, as_of: dt.date, run_id: str) -> list[TableRelease]:
+                    budget: Budget, as_of: dt.date, run_id: str,
+                    live_periods: list[dict] = ()) -> list[TableRelease]:
     """Compute every DP table's closed periods (new ones now, stored ones read back), check the
-    ledger, then store the new answers and the spend in one transaction."""
+    ledger, then store the new answers and the spend in one transaction. `live_periods` is the
+    spend the live release published: a ledger holding less was lost, and nothing is drawn."""
     import polars as pl
 
     tables = declared_tables(manifest)
     ensure_private_tables(con, database)
+    lost = ledger_behind_release(ledger_spent(con, database), list(live_periods))
+    if lost:
+        raise LedgerBehindRelease(
+            "the budget ledger of this warehouse holds less than the live release spent, so "
+            "its closed periods would be drawn again with new noise (nothing was drawn):\n  - "
+            + "\n  - ".join(lost) + "\n  Restore the warehouse file the live release was "
+            "published from (docs/decisions.md, 'The ledger errs on the side of the person').")
     releases, new_spend = [], {}
     for table in tables:
         started = time.perf_counter()
@@ -557,7 +569,8 @@ def budget_json(con: duckdb.DuckDBPyConnection, database: str, budget: Budget,
 
 
 def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: dict,
-            variables: dict, as_of: str, run_id: str, checksum) -> tuple[dict, dict, list]:
+            variables: dict, as_of: str, run_id: str, checksum,
+            live_periods: list[dict] = ()) -> tuple[dict, dict, list]:
     """The publish's DP step: compute/store/charge (in the warehouse, read-write), then write the
     tables into the new publication file and its Parquet, each with its datasheet (DuckDB
     comments, Parquet metadata). Returns (table entries, budget, datasheets)."""
@@ -571,7 +584,8 @@ def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: d
     con = duckdb.connect(str(warehouse_path))
     try:
         database = con.execute("select current_database()").fetchone()[0]
-        releases = compute_release(con, database, manifest, budget, as_of_day, run_id)
+        releases = compute_release(con, database, manifest, budget, as_of_day, run_id,
+                                   live_periods)
         budget_summary = budget_json(con, database, budget, releases, as_of_day)
     finally:
         con.close()
@@ -621,19 +635,30 @@ def release(warehouse_path: Path, new_file: Path, parquet_dir: Path, manifest: d
 
 
 
+def live_spend(live_publication: Path | None) -> list[dict]:
+    """The spend per accounting period the live release states (its publication.json), or
+    nothing if there is no live release or it published no DP tables."""
+    if live_publication is None or not Path(live_publication).is_file():
+        return []
+    stated = json.loads(Path(live_publication).read_text("utf-8"))
+    return list((stated.get("differential_privacy") or {}).get("periods") or [])
+
+
 def publish_step(warehouse_path: Path, new_file: Path, parquet_dir: Path, build,
-                 tables: dict[str, dict], checksum, sheets: list | None = None) -> dict:
+                 tables: dict[str, dict], checksum, sheets: list | None = None,
+                 live_publication: Path | None = None) -> dict:
     """The publish's call: release the DP tables into the new file, add them to `tables` (and
     their datasheets to `sheets`, for the release's README) and return the budget for
-    publication.json. `checksum` is the publish's content checksum.
-    Raises DpReleaseError (BudgetExceeded included): the publish refuses."""
+    publication.json. `checksum` is the publish's content checksum; `live_publication` the live
+    release's publication.json, whose stated spend the ledger must hold.
+    Raises DpReleaseError (BudgetExceeded, LedgerBehindRelease included): the publish refuses."""
     from privacy_warehouse.personal_data import project_vars
 
     try:
         entries, budget, dp_sheets = release(
             Path(warehouse_path), Path(new_file), Path(parquet_dir), build.manifest,
             project_vars(build.project_dir, build.build_vars), build.as_of, build.run_id,
-            checksum)
+            checksum, live_spend(live_publication))
     except duckdb.Error as error:
         raise DpReleaseError(f"differentially private tables: {error}") from None
     tables.update(entries)

@@ -531,9 +531,9 @@ def publish(
                 raise PublishRefused("integer types: " + "; ".join(mismatched))
             # Differentially private tables (issue 18): closed periods, budget ledger.
             try:
-                dp_budget = dp_release.publish_step(warehouse_path, new_file,
-                                                    staging / "release" / "parquet", build,
-                                                    tables, content_checksum, sheets)
+                dp_budget = dp_release.publish_step(
+                    warehouse_path, new_file, staging / "release" / "parquet", build, tables,
+                    content_checksum, sheets, live_publication=publish_dir / "publication.json")
             except dp_release.DpReleaseError as error:
                 raise PublishRefused(str(error)) from None
 

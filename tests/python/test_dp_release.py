@@ -20,6 +20,8 @@ import yaml
 from privacy_warehouse import dp_release
 from privacy_warehouse.dbt_artifacts import MANIFEST, read_artifact
 from privacy_warehouse.personal_data import project_vars
+from privacy_warehouse.publish import PublishRefused
+from test_publish import publish_into, snapshot
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DP_YAML = PROJECT_ROOT / "models" / "intermediate" / "private" / "_dp__models.yml"
@@ -225,3 +227,43 @@ def test_the_ledger_admits_the_same_release_without_the_planted_spend(warehouse_
     spent = dp_release.ledger_spent(con, con.execute("select current_database()").fetchone()[0])
     con.close()
     assert releases and max(spent.values()) <= budget.rho_per_period * (1 + 1e-9)
+
+
+def _without_dp_state(source: Path, copy: Path) -> Path:
+    """A copy of the warehouse whose ledger and closed-period store are gone: what a warehouse
+    rebuilt from scratch (or a deleted file) holds."""
+    shutil.copy2(source, copy)
+    con = duckdb.connect(str(copy))
+    for (name,) in con.execute("select table_name from information_schema.tables where "
+                               "table_schema = 'private' and table_name like 'dp\\_%' "
+                               "escape '\\'").fetchall():
+        con.execute(f"drop table private.{name}")
+    con.close()
+    return copy
+
+
+def test_a_publish_refuses_a_warehouse_whose_ledger_is_behind_the_live_release(
+        handwritten_warehouse, tmp_path):
+    """Planted: the live release came from a warehouse with a ledger; the next publish comes from
+    one without (deleted and rebuilt). It would draw the closed periods again with new noise,
+    so it is refused and the live release stays. The control: the warehouse that published the
+    live release publishes again."""
+    kept = _without_dp_state(handwritten_warehouse.duckdb_path, tmp_path / "kept.duckdb")
+    live = publish_into(handwritten_warehouse, tmp_path, warehouse=kept)
+    assert any(p["rho_spent"] > 0 for p in live["differential_privacy"]["periods"])
+    before = snapshot(tmp_path / "publish")
+
+    lost = _without_dp_state(kept, tmp_path / "rebuilt.duckdb")
+    with pytest.raises(PublishRefused, match=r"(?s)ledger of this warehouse holds less.*"
+                                             r"accounting period 20\d\d: the live release spent"):
+        publish_into(handwritten_warehouse, tmp_path, warehouse=lost)
+    assert snapshot(tmp_path / "publish") == before
+    con = duckdb.connect(str(lost), read_only=True)
+    drawn = con.execute("select count(*) from information_schema.tables where "
+                        "table_schema = 'private' and table_name like 'dp\\_answers%' "
+                        "escape '\\'").fetchone()[0]
+    con.close()
+    assert drawn == 0, "the refused publish stored answers"
+
+    again = publish_into(handwritten_warehouse, tmp_path, warehouse=kept)
+    assert again["differential_privacy"]["periods"] == live["differential_privacy"]["periods"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import grp
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -79,12 +80,24 @@ def files_holding(publish_dir: Path, values: set[str]) -> list[str]:
     return found
 
 
-def _build(tmp_path: Path, tables: dict, key: str | None = None) -> DbtProject:
-    zone = landing.write_landing_zone(tmp_path / "zone", tables)
+def _build(tmp_path: Path, published: DbtProject, landed_next: dict | None = None,
+           key: str | None = None) -> DbtProject:
+    """The next day's build, as the nightly runs it: `published`'s landing zone plus the files
+    landed since (`landed_next`; landed files are immutable, so new rows arrive in new files),
+    built in the warehouse `published` built and published from (a copy), so its DP ledger and
+    closed periods carry over (a warehouse without them is refused: test_dp_release)."""
+    zone = tmp_path / "zone"
+    shutil.copytree(published.raw_data_dir, zone)
+    for table, rows in (landed_next or {}).items():
+        landing.write_table(zone, table, rows, file_name="part-next-day.parquet")
+    # The same vars as the first release (conftest.handwritten_warehouse): at the project's k
+    # the five-customer zone publishes empty tables, which the utility gate rightly refuses.
     project = DbtProject(root=PROJECT_ROOT, raw_data_dir=zone, work_dir=tmp_path / "warehouse",
-                         as_of=handwritten.AS_OF)
+                         as_of=handwritten.AS_OF, extra_vars=dict(handwritten.VARS))
     if key:
         project.key = key
+    project.work_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(published.duckdb_path, project.duckdb_path)
     result = project.build()
     assert result.returncode == 0, result.output[-5000:]
     return project
@@ -96,11 +109,10 @@ def after_objection(handwritten_warehouse, tmp_path_factory):
     rebuilt and published into the same PUBLISH_DIR."""
     root = tmp_path_factory.mktemp("objection")
     before = publish_into(handwritten_warehouse, root)
-    tables = handwritten.tables_with_bad_rows()
-    tables["consent.objections"] = tables["consent.objections"] + [
-        {"objection_id": "OB-2", "subject_type": "customer", "subject_id": OBJECTOR,
-         "scope": "all_legitimate_interest", "received_at": "2026-06-01 09:00:00"}]
-    objected = _build(root / "objected", tables)
+    objection = {"objection_id": "OB-2", "subject_type": "customer", "subject_id": OBJECTOR,
+                 "scope": "all_legitimate_interest", "received_at": "2026-06-01 09:00:00"}
+    objected = _build(root / "objected", handwritten_warehouse,
+                      {"consent.objections": [objection]})
     return root, before, objected
 
 
@@ -114,7 +126,7 @@ def after_rotation(handwritten_warehouse, tmp_path_factory):
         str(root / "publish" / "analytics.duckdb"), read_only=True).execute(
         "select customer_key from bizdev.dim_customers union select order_key from bizdev.fct_orders"
         ).fetchall()}
-    rotated = _build(root / "rotated", handwritten.tables_with_bad_rows(), key=ROTATED_KEY)
+    rotated = _build(root / "rotated", handwritten_warehouse, key=ROTATED_KEY)
     return root, before, rotated, published_keys
 
 
