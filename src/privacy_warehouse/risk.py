@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from privacy_warehouse.dbt_artifacts import (
     MANIFEST,
@@ -38,15 +37,11 @@ from privacy_warehouse.dbt_artifacts import (
     node_meta,
     read_artifact,
 )
+from privacy_warehouse.personal_data import project_vars
 from privacy_warehouse.sql import quote_identifier, quote_literal
 
 PEOPLE_MODEL = "private.int_bizdev_row_owners"  # pseudonym -> the person a published row is about
 SUPPRESSIONS_MODEL = "compliance.k_anonymity_suppressions"
-
-
-def project_vars(project_dir: Path, build_vars: dict | None = None) -> dict:
-    project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text("utf-8"))
-    return {**(project.get("vars") or {}), **(build_vars or {})}
 
 
 # --------------------------------------------------------------------------------------------
