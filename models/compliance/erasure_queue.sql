@@ -85,9 +85,50 @@ per_group as (
 
 ),
 
+{# Summed per subject on the purposes' bit mask, named after: the names are joined to the few
+    due subjects' sets, so the per-group aggregate is read once. Naming the sets of every group
+    first read it twice (the CTE materialised, ~120 MB at scale 1), and the build at scale 10
+    ran out of memory at memory_limit 2 GB (docs/performance.md, issue 20). -#}
+due_groups as (
+
+    select
+        source_table,
+        subject_type,
+        subject_id,
+        purpose_set,
+        case when anonymising_purpose_count > 0 then 'anonymise' else 'erase' end as action,
+        case
+            when purpose_count = 0 then oldest_record_on
+            else {{ add_days('last_retention_until', 1) }}
+        end as due_on,
+        record_count,
+        oldest_record_on,
+        newest_record_on
+    from per_group
+    where record_count > 0 and open_window_count = 0
+
+),
+
+due_subjects as (
+
+    select
+        source_table,
+        subject_type,
+        subject_id,
+        purpose_set,
+        action,
+        due_on,
+        cast(sum(record_count) as bigint) as record_count,
+        min(oldest_record_on) as oldest_record_on,
+        max(newest_record_on) as newest_record_on
+    from due_groups
+    group by source_table, subject_type, subject_id, purpose_set, action, due_on
+
+),
+
 purpose_sets as (
 
-    select distinct purpose_set from per_group
+    select distinct purpose_set from due_subjects
 
 ),
 
@@ -102,42 +143,21 @@ purpose_set_names as (
 
 ),
 
-due_groups as (
-
-    select
-        per_group.source_table,
-        per_group.subject_type,
-        per_group.subject_id,
-        coalesce(purpose_set_names.purposes, '') as expired_purposes,
-        case when per_group.anonymising_purpose_count > 0 then 'anonymise' else 'erase' end as action,
-        case
-            when per_group.purpose_count = 0 then per_group.oldest_record_on
-            else {{ add_days('per_group.last_retention_until', 1) }}
-        end as due_on,
-        per_group.record_count,
-        per_group.oldest_record_on,
-        per_group.newest_record_on
-    from per_group
-    left join purpose_set_names on per_group.purpose_set = purpose_set_names.purpose_set
-    where per_group.record_count > 0 and per_group.open_window_count = 0
-
-),
-
 final as (
 
     select
-        source_table,
-        subject_type,
-        subject_id,
-        expired_purposes,
-        action,
-        due_on,
-        cast(sum(record_count) as bigint) as record_count,
-        min(oldest_record_on) as oldest_record_on,
-        max(newest_record_on) as newest_record_on,
+        due_subjects.source_table,
+        due_subjects.subject_type,
+        due_subjects.subject_id,
+        coalesce(purpose_set_names.purposes, '') as expired_purposes,
+        due_subjects.action,
+        due_subjects.due_on,
+        due_subjects.record_count,
+        due_subjects.oldest_record_on,
+        due_subjects.newest_record_on,
         {{ as_of_date() }} as as_of
-    from due_groups
-    group by source_table, subject_type, subject_id, expired_purposes, action, due_on
+    from due_subjects
+    left join purpose_set_names on due_subjects.purpose_set = purpose_set_names.purpose_set
 
 )
 
