@@ -364,8 +364,20 @@ def test_the_published_tables_hold_no_landing_value(site, handwritten_warehouse)
         tables = [name for (name,) in con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
             "where table_catalog = 'analytics'").fetchall()]
+        # A differentially private table's numbers are OpenDP's noisy draws: one of them may
+        # spell a short numeric landing id by chance (e.g. `...4197` in -3579.4197), which is no
+        # leak. Its text columns (the public keys) are scanned like every other column.
+        stated = json.loads((site.root / "publish" / "publication.json").read_text("utf-8"))
+        noisy = {n for n, t in stated["tables"].items() if t.get("differentially_private")}
+        assert noisy, "the release states no differentially private table"
         for name in tables:
-            for (row,) in con.execute(f"select cast(t as varchar) from {name} as t").fetchall():
+            columns = "t"
+            if name in noisy:
+                text_columns = [c for c, kind, *_ in con.execute(f"describe {name}").fetchall()
+                                if kind == "VARCHAR"]
+                columns = "struct_pack(" + ", ".join(f'"{c}"' for c in text_columns) + ")"
+            for (row,) in con.execute(
+                    f"select cast({columns} as varchar) from {name} as t").fetchall():
                 text = NOT_PERSONAL.sub(" ", row)  # pseudonyms are hex digests
                 assert not [p.pattern for p in patterns if p.search(text)], (name, row)
     finally:
