@@ -117,16 +117,9 @@ def test_the_coverage_check_fails_on_a_planted_too_narrow_interval():
 
 @pytest.fixture
 def warehouse_copy(handwritten_warehouse, tmp_path) -> tuple[Path, dict, dp_release.Budget]:
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy2(handwritten_warehouse.duckdb_path, copy)
     # The shared warehouse may already hold a ledger and answers (another test published it):
     # start from none.
-    con = duckdb.connect(str(copy))
-    for (name,) in con.execute("select table_name from information_schema.tables where "
-                               "table_schema = 'private' and table_name like 'dp\\_%' "
-                               "escape '\\'").fetchall():
-        con.execute(f"drop table private.{name}")
-    con.close()
+    copy = _without_dp_state(handwritten_warehouse.duckdb_path, tmp_path / "warehouse.duckdb")
     manifest = read_artifact(handwritten_warehouse.target_path, MANIFEST)
     budget = dp_release.Budget.from_vars(project_vars(PROJECT_ROOT, {}))
     return copy, manifest, budget
